@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 5s or 1m, found ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const DIALECTS = ['postgres', 'mysql', 'sqlite'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+const sourceSchema = z.strictObject({
+  dialect: z.enum(DIALECTS),
+  /** Empty or missing: the source runs embedded (PGlite for postgres, SQLite otherwise). */
+  url: z.string().optional(),
+  pool: z.number().int().min(1).max(200).default(10),
+  statementTimeout: duration.default(5000),
+  connectTimeout: duration.default(5000),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+});
+
+const limitsSchema = z.strictObject({
+  /** Rows a list returns when the query gives no `limit`/`first`. */
+  defaultLimit: z.number().int().min(1).default(100),
+  /** A larger `limit`/`first` is refused, not clamped, so a client never silently gets less than it asked for. */
+  maxLimit: z.number().int().min(1).default(1000),
+  /** Keys a cross-source `where` may resolve to before the query is refused. */
+  maxCrossSourceKeys: z.number().int().min(1).default(100_000),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(4000),
+      host: z.string().default('0.0.0.0'),
+      /** Secret that signs pagination cursors; a random one per process when unset. */
+      cursorSecret: z.string().min(16).optional(),
+    })
+    .prefault({}),
+  sources: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'source names are lower_snake_case'), sourceSchema),
+  model: z.string().default('schema'),
+  policies: z.string().default('policies'),
+  demo: z.strictObject({ seed: z.boolean().default(false), scale: z.number().positive().default(1) }).prefault({}),
+  limits: limitsSchema.prefault({}),
+});
+
+export type DatagateConfig = z.output<typeof configSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;

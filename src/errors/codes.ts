@@ -1,0 +1,18 @@
+/**
+ * Every error a client can see carries one of these codes in `extensions.code`.
+ * Anything that is not a DatagateError is masked as INTERNAL_SERVER_ERROR with a logged id.
+ */
+export const ErrorCode = {
+  BAD_CONFIG: 'BAD_CONFIG',
+  BAD_MODEL: 'BAD_MODEL',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  BAD_CURSOR: 'BAD_CURSOR',
+  SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
+  SOURCE_TIMEOUT: 'SOURCE_TIMEOUT',
+  SOURCE_AUTH_FAILED: 'SOURCE_AUTH_FAILED',
+  SOURCE_QUERY_FAILED: 'SOURCE_QUERY_FAILED',
+  UNSUPPORTED: 'UNSUPPORTED',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,3 @@
+export { ErrorCode } from './codes';
+export { DatagateError, isDatagateError, badInput, invariant, UnreachableCaseError } from './DatagateError';
+export { ConfigError, formatProblem, type ConfigProblem } from './ConfigError';

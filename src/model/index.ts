@@ -1,0 +1,3 @@
+export * from './types';
+export { loadModel, buildModel, createRegistry } from './loadModel';
+export { lowerFirst, pluralize } from './naming';

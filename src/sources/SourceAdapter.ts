@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import type { Dialect } from '../config';
+import type { Plan } from '../planning';
+
+/** The SQL engine that actually answers; a `mysql`-dialect source runs on SQLite when embedded. */
+export type Engine = 'postgres' | 'mysql' | 'sqlite';
+
+/** What an engine can do, as data: planners and the schema builder read these instead of branching on names. */
+export interface Capabilities {
+  readonly engine: Engine;
+  /** In-process engine (PGlite, SQLite) started by the gateway itself. */
+  readonly embedded: boolean;
+  /** The server enforces a per-statement timeout (PostgreSQL statement_timeout, MariaDB max_statement_time). */
+  readonly statementTimeout: boolean;
+  /** ROW_NUMBER() OVER (PARTITION BY …): per-parent limits in one batched relationship query. */
+  readonly windowFunctions: boolean;
+  /** Most bound parameters one statement may carry; key sets larger than this are sent as one array/JSON parameter. */
+  readonly maxBindParams: number;
+}
+
+export interface CompiledQuery {
+  readonly sql: string;
+  readonly bindings: readonly unknown[];
+}
+
+export type Row = Record<string, unknown>;
+
+export interface SourceAdapter {
+  /** Source name from datagate.yaml. */
+  readonly name: string;
+  /** Dialect declared in datagate.yaml (what the data's owners run in production). */
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  /** The knex instance that owns this source's pool. */
+  readonly knex: Knex;
+  /** Pure: plan → SQL text and bindings for this engine. */
+  compile(plan: Plan): CompiledQuery;
+  /** Runs compiled SQL and returns raw driver rows. Errors are classified (SOURCE_*), never raw driver errors. */
+  run(query: CompiledQuery): Promise<Row[]>;
+  /** compile + run + decode: rows keyed by field name with canonical values. */
+  execute(plan: Plan): Promise<Row[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import type { Entity, FieldType } from '../model';
+import type { Row } from './SourceAdapter';
+
+/**
+ * Driver values → canonical GraphQL values, whatever the engine returned:
+ * BigInt/Decimal as exact strings (never through a float), DateTime as ISO-8601 with offset,
+ * Date as YYYY-MM-DD, Boolean from 0/1, JSON parsed from text.
+ */
+type Decoder = (v: unknown) => unknown;
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+export const decoders: Record<FieldType, Decoder | null> = {
+  ID: (v) => (typeof v === 'string' ? v : String(v)),
+  String: (v) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)),
+  Int: (v) => (typeof v === 'number' ? v : Number(v)),
+  Float: (v) => (typeof v === 'number' ? v : Number(v)),
+  BigInt: (v) => (typeof v === 'string' ? v : String(v)),
+  Decimal: (v) => (typeof v === 'string' ? v : String(v)),
+  Boolean: (v) => (typeof v === 'boolean' ? v : v === 1 || v === '1' || v === 1n || (Buffer.isBuffer(v) && v[0] === 1) || v === 't' || v === 'true'),
+  DateTime: (v) => {
+    if (v instanceof Date) return v.toISOString();
+    const s = String(v);
+    if (ISO_UTC.test(s)) return s;
+    // SQLite text such as `2024-01-02 03:04:05` without a zone is read as UTC.
+    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
+    return Number.isNaN(d.getTime()) ? s : d.toISOString();
+  },
+  Date: (v) => {
+    if (v instanceof Date) return `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
+    return String(v).slice(0, 10);
+  },
+  JSON: (v) => {
+    if (typeof v !== 'string') return Buffer.isBuffer(v) ? JSON.parse(v.toString('utf8')) : v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  },
+};
+
+/** Builds, once per (entity, field list), a function that decodes rows in place. */
+export function createRowDecoder(entity: Entity, fields: readonly string[]): (row: Row) => Row {
+  const steps: [string, Decoder][] = [];
+  for (const f of fields) {
+    const d = decoders[entity.fields.get(f)!.type];
+    if (d) steps.push([f, d]);
+  }
+  return (row) => {
+    for (const [f, d] of steps) {
+      const v = row[f];
+      if (v !== null && v !== undefined) row[f] = d(v);
+    }
+    return row;
+  };
+}
+
+/** Aggregate values: counts as numbers, sums and averages exact (strings) unless the field is Float. */
+export function decodeAggregate(fn: string, type: FieldType | undefined, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (fn === 'count' || fn === 'countDistinct') return Number(v);
+  if (fn === 'min' || fn === 'max') return decoders[type!]!(v);
+  if (type === 'Float' || (fn === 'avg' && type === 'Int')) return Number(v);
+  return typeof v === 'string' ? v : String(v);
+}

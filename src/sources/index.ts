@@ -1,0 +1,8 @@
+export type { SourceAdapter, Capabilities, CompiledQuery, Engine, Row } from './SourceAdapter';
+export { connectSource, connectSources } from './connectSource';
+export { classifySourceError } from './classifyError';
+export { ROW_NUMBER } from './sql/compile';
+export { postgresDialect } from './postgres/dialect';
+export { mysqlDialect } from './mysql/dialect';
+export { sqliteDialect } from './sqlite/dialect';
+export { compilePlan } from './sql/compile';

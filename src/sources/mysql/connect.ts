@@ -1,0 +1,45 @@
+import knex, { type Knex } from 'knex';
+import type { SourceConfig } from '../../config';
+import { createAdapter } from '../createAdapter';
+import type { Row, SourceAdapter } from '../SourceAdapter';
+import { mysqlDialect } from './dialect';
+
+function connectionFromUrl(url: string, cfg: SourceConfig): Knex.MySql2ConnectionConfig {
+  const u = new URL(url);
+  return {
+    host: decodeURIComponent(u.hostname),
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
+    connectTimeout: cfg.connectTimeout,
+    // Dates in UTC, DATE as text, exact BIGINT/DECIMAL as strings: nothing passes through a float.
+    timezone: 'Z',
+    dateStrings: ['DATE'],
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    charset: 'utf8mb4',
+  } as unknown as Knex.MySql2ConnectionConfig;
+}
+
+export async function connectMysql(name: string, cfg: SourceConfig & { url: string }): Promise<SourceAdapter> {
+  const seconds = cfg.statementTimeout / 1000;
+  const k = knex({
+    client: 'mysql2',
+    connection: connectionFromUrl(cfg.url, cfg),
+    pool: {
+      min: 0,
+      max: cfg.pool,
+      idleTimeoutMillis: 30_000,
+      // Server-side statement timeout: MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms).
+      afterCreate(conn: { query: (sql: string, cb: (err: unknown) => void) => void }, done: (err: unknown, c: unknown) => void) {
+        conn.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
+          if (!err) return done(null, conn);
+          conn.query(`SET SESSION max_execution_time = ${Math.round(cfg.statementTimeout)}`, (err2) => done(err2, conn));
+        });
+      },
+    },
+    acquireConnectionTimeout: cfg.connectTimeout,
+  });
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: mysqlDialect(), rowsOf: (r) => (r as [Row[]])[0], queryTimeoutMs: cfg.statementTimeout + 1000 });
+}

@@ -1,0 +1,35 @@
+import knex from 'knex';
+import type { Capabilities } from '../SourceAdapter';
+import { baseOperators, ref } from '../sql/operators';
+import { identityEncode } from '../sql/common';
+import type { SqlDialect } from '../sql/SqlDialect';
+
+export function mysqlDialect(): SqlDialect {
+  const capabilities: Capabilities = {
+    engine: 'mysql',
+    embedded: false,
+    statementTimeout: true,
+    windowFunctions: true,
+    maxBindParams: 65535,
+  };
+  return {
+    capabilities,
+    builder: knex({ client: 'mysql2' }),
+    // mysql2 binds Date in the connection's time zone, which the adapter sets to UTC.
+    encode: identityEncode,
+    // MySQL sorts NULL as the smallest value and has no NULLS FIRST/LAST: sort on `is null` first.
+    orderTerm: (r, t) => {
+      const isDefault = (t.nulls === 'first') === (t.direction === 'asc');
+      if (isDefault) return { sql: `?? ${t.direction}`, bindings: [r] };
+      return { sql: `(?? is null) ${t.nulls === 'last' ? 'asc' : 'desc'}, ?? ${t.direction}`, bindings: [r, r] };
+    },
+    operators: {
+      ...baseOperators,
+      // Case-sensitive whatever the column's collation; ilike compares lower-cased under the column's own collation.
+      like: (b, n, s) => {
+        if (n.caseInsensitive) b.whereRaw('lower(??) like lower(?)', [ref(s, n.field), n.pattern]);
+        else b.whereRaw('?? like convert(? using utf8mb4) collate utf8mb4_bin', [ref(s, n.field), n.pattern]);
+      },
+    },
+  };
+}

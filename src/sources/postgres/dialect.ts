@@ -1,0 +1,35 @@
+import knex from 'knex';
+import type { Capabilities } from '../SourceAdapter';
+import { baseOperators, field, ref } from '../sql/operators';
+import { identityEncode, orderTermWithNulls } from '../sql/common';
+import type { SqlDialect } from '../sql/SqlDialect';
+
+export function postgresDialect(embedded: boolean): SqlDialect {
+  const capabilities: Capabilities = {
+    engine: 'postgres',
+    embedded,
+    statementTimeout: !embedded,
+    windowFunctions: true,
+    maxBindParams: 65535,
+  };
+  return {
+    capabilities,
+    builder: knex({ client: 'pg' }),
+    encode: identityEncode,
+    // PostgreSQL sorts NULL as the largest value.
+    orderTerm: orderTermWithNulls(true),
+    operators: {
+      ...baseOperators,
+      // One array parameter however many keys: `= ANY(?)` stays one bind, under the 65535 limit at 100k keys.
+      in: (b, n, s, c) => {
+        if (n.fields.length !== 1) return baseOperators.in(b, n, s, c);
+        const type = field(s, n.fields[0]).type;
+        const values = n.values.map((v) => c.dialect.encode(type, v[0]));
+        b.whereRaw(n.negate ? 'not (?? = any(?))' : '?? = any(?)', [ref(s, n.fields[0]), values as never]);
+      },
+      like: (b, n, s) => {
+        b.whereRaw(n.caseInsensitive ? '?? ilike ?' : '?? like ?', [ref(s, n.field), n.pattern]);
+      },
+    },
+  };
+}

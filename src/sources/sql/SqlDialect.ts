@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import type { FieldType } from '../../model';
+import type { OrderTerm } from '../../planning';
+import type { Capabilities } from '../SourceAdapter';
+import type { OperatorTable } from './operators';
+
+/** Everything that differs between engines when turning a plan into SQL. */
+export interface SqlDialect {
+  readonly capabilities: Capabilities;
+  /** A connection-less knex used only to build and compile queries. */
+  readonly builder: Knex;
+  /** Canonical JS value → what this engine's driver binds (e.g. Date → ISO text on SQLite). */
+  encode(type: FieldType, value: unknown): unknown;
+  /** One ORDER BY item, identifiers as `??` bindings. */
+  orderTerm(ref: string, term: OrderTerm): { sql: string; bindings: unknown[] };
+  readonly operators: OperatorTable;
+}

@@ -1,0 +1,100 @@
+import type { Knex } from 'knex';
+import { UnreachableCaseError } from '../../errors';
+import type { AggregatePlan, CountPlan, Plan, SelectPlan } from '../../planning';
+import type { CompiledQuery } from '../SourceAdapter';
+import { applyCondition, field, ref, tableName, type CompileContext, type Scope } from './operators';
+import type { SqlDialect } from './SqlDialect';
+
+/** Column alias carrying ROW_NUMBER() in per-parent limited relationship loads. */
+export const ROW_NUMBER = '__dg_rn';
+
+function context(dialect: SqlDialect): CompileContext {
+  let n = 1;
+  return { dialect, nextAlias: () => `t${n++}` };
+}
+
+function toCompiled(q: Knex.QueryBuilder): CompiledQuery {
+  const { sql, bindings } = q.toSQL();
+  return { sql, bindings };
+}
+
+/** Plan → SQL and bindings. Pure: no connection is touched. */
+export function compilePlan(dialect: SqlDialect, plan: Plan): CompiledQuery {
+  switch (plan.kind) {
+    case 'select':
+      return compileSelect(dialect, plan);
+    case 'count':
+      return compileCount(dialect, plan);
+    case 'aggregate':
+      return compileAggregate(dialect, plan);
+    default:
+      throw new UnreachableCaseError(plan);
+  }
+}
+
+function baseQuery(dialect: SqlDialect, ctx: CompileContext, plan: SelectPlan | CountPlan | AggregatePlan): { q: Knex.QueryBuilder; scope: Scope } {
+  const scope: Scope = { alias: 't0', entity: plan.entity };
+  const q = dialect.builder.queryBuilder().from({ t0: tableName(plan.entity) });
+  applyCondition(q, plan.where, scope, ctx);
+  return { q, scope };
+}
+
+function orderSql(dialect: SqlDialect, scope: Scope, plan: SelectPlan): { sql: string; bindings: unknown[] } {
+  const parts = plan.orderBy.map((t) => dialect.orderTerm(ref(scope, t.field), t));
+  return { sql: parts.map((p) => p.sql).join(', '), bindings: parts.flatMap((p) => p.bindings) };
+}
+
+export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQuery {
+  const ctx = context(dialect);
+  const { q, scope } = baseQuery(dialect, ctx, plan);
+  const columns: Record<string, string> = {};
+  for (const f of plan.fields) columns[f] = ref(scope, f);
+  q.select(columns);
+  if (plan.distinct) q.distinct();
+  const order = orderSql(dialect, scope, plan);
+  const perParentPage = plan.partition && (plan.limit !== undefined || plan.offset);
+  if (plan.partition) {
+    applyCondition(q, { kind: 'in', fields: plan.partition.fields, values: plan.partition.keys, negate: false }, scope, ctx);
+  }
+  if (perParentPage) {
+    const partitionRefs = plan.partition!.fields.map((f) => ref(scope, f));
+    const over = `row_number() over (partition by ${partitionRefs.map(() => '??').join(', ')}${order.sql ? ` order by ${order.sql}` : ''}) as ??`;
+    q.select(dialect.builder.raw(over, [...partitionRefs, ...order.bindings, ROW_NUMBER] as string[]));
+    const from = plan.offset ?? 0;
+    const outer = dialect.builder.queryBuilder().select('*').from(q.as('p')).where(ROW_NUMBER, '>', from);
+    if (plan.limit !== undefined) outer.where(ROW_NUMBER, '<=', from + plan.limit);
+    outer.orderBy(ROW_NUMBER);
+    return toCompiled(outer);
+  }
+  if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
+  if (plan.limit !== undefined) q.limit(plan.limit);
+  if (plan.offset) q.offset(plan.offset);
+  return toCompiled(q);
+}
+
+export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {
+  const { q } = baseQuery(dialect, context(dialect), plan);
+  q.count({ count: '*' });
+  return toCompiled(q);
+}
+
+export function compileAggregate(dialect: SqlDialect, plan: AggregatePlan): CompiledQuery {
+  const { q, scope } = baseQuery(dialect, context(dialect), plan);
+  const b = dialect.builder;
+  for (const g of plan.groupBy) q.select({ [g]: ref(scope, g) });
+  for (const a of plan.aggregates) {
+    if (a.fn === 'count') q.select(b.raw('count(*) as ??', [a.alias]));
+    else {
+      field(scope, a.field!);
+      const fn = a.fn === 'countDistinct' ? 'count(distinct ??)' : `${a.fn}(??)`;
+      q.select(b.raw(`${fn} as ??`, [ref(scope, a.field!), a.alias]));
+    }
+  }
+  if (plan.groupBy.length) {
+    q.groupBy(plan.groupBy.map((g) => ref(scope, g)));
+    const order = plan.groupBy.map((g) => dialect.orderTerm(ref(scope, g), { field: g, direction: 'asc', nulls: 'last' }));
+    q.orderByRaw(order.map((o) => o.sql).join(', '), order.flatMap((o) => o.bindings) as never);
+  }
+  if (plan.limit !== undefined) q.limit(plan.limit);
+  return toCompiled(q);
+}

@@ -1,0 +1,24 @@
+import knex from 'knex';
+import type { SourceConfig } from '../../config';
+import { createAdapter } from '../createAdapter';
+import type { Row, SourceAdapter } from '../SourceAdapter';
+import { sqliteDialect } from './dialect';
+
+/** `sqlite:///abs/file.db`, `sqlite:rel.db`, `file:x.db`, a plain path, or empty/`:memory:` for in-memory. */
+export function sqliteFilename(url: string | undefined): string {
+  if (!url || url === ':memory:' || url === 'sqlite::memory:') return ':memory:';
+  const m = /^(?:sqlite|file):(?:\/\/)?(.*)$/.exec(url);
+  return m ? m[1] : url;
+}
+
+export async function connectSqlite(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
+  const filename = sqliteFilename(cfg.url);
+  const k = knex({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous and in-process: one connection, and an in-memory database exists only on it.
+    pool: { min: 1, max: 1 },
+  });
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: sqliteDialect(!cfg.url), rowsOf: (r) => r as Row[], queryTimeoutMs: cfg.statementTimeout + 1000 });
+}
