@@ -1,0 +1,87 @@
+import { Ctx, Field, Float, ObjectType, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../src/graph/context';
+
+@ObjectType({ description: 'One configured source and whether it answers now.' })
+export class SourceStatus {
+  @Field({ description: 'Source name from datagate.yaml.' })
+  name!: string;
+
+  @Field({ description: 'Dialect declared in datagate.yaml: postgres, mysql or sqlite.' })
+  dialect!: string;
+
+  @Field({ description: 'Engine that answers: postgres, mysql or sqlite.' })
+  engine!: string;
+
+  @Field({ description: 'True when the gateway runs it in-process (PGlite or SQLite).' })
+  embedded!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Owning team.' })
+  owner!: string | null;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => [String], { description: 'Entities of the model that live in this source.' })
+  entities!: string[];
+
+  @Field({ description: 'Answered a trivial query just now.' })
+  ok!: boolean;
+
+  @Field(() => Float, { nullable: true, description: 'Round trip of that query in milliseconds.' })
+  latencyMs!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Error code when not ok, e.g. SOURCE_UNAVAILABLE.' })
+  error!: string | null;
+}
+
+@ObjectType()
+export class Health {
+  @Field({ description: 'ok when every source answers, degraded otherwise.' })
+  status!: string;
+
+  @Field(() => [SourceStatus])
+  sources!: SourceStatus[];
+}
+
+/** The hand-written part of the API: the gateway describing itself. */
+@Resolver()
+export class HealthResolver {
+  @Query(() => Health, { description: 'Whether the gateway and each of its sources answer.' })
+  async health(@Ctx() ctx: RequestContext): Promise<Health> {
+    const sources = await sourceStatuses(ctx);
+    return { status: sources.every((s) => s.ok) ? 'ok' : 'degraded', sources };
+  }
+
+  @Query(() => [SourceStatus], { description: 'The configured sources, their owners and entities.' })
+  async sources(@Ctx() ctx: RequestContext): Promise<SourceStatus[]> {
+    return sourceStatuses(ctx);
+  }
+}
+
+async function sourceStatuses(ctx: RequestContext): Promise<SourceStatus[]> {
+  const { runtime } = ctx;
+  return Promise.all(
+    [...runtime.sources.values()].map(async (s) => {
+      const started = performance.now();
+      let error: string | null = null;
+      try {
+        await s.ping();
+      } catch (e) {
+        error = (e as { code?: string }).code ?? 'SOURCE_UNAVAILABLE';
+      }
+      const cfg = runtime.sourceConfigs[s.name];
+      return {
+        name: s.name,
+        dialect: s.dialect,
+        engine: s.capabilities.engine,
+        embedded: s.capabilities.embedded,
+        owner: cfg?.owner ?? null,
+        description: cfg?.description ?? null,
+        entities: [...runtime.registry.entities.values()].filter((e) => e.source === s.name).map((e) => e.name),
+        ok: error === null,
+        latencyMs: error === null ? Math.round((performance.now() - started) * 100) / 100 : null,
+        error,
+      };
+    }),
+  );
+}

@@ -1,0 +1,39 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
+import { ConfigError } from '../errors';
+
+const USAGE = `usage: datagate <command> [options]
+
+commands:
+  serve [--config datagate.yaml] [--port N]      run the gateway (PORT also sets the port)
+  introspect <source> [--config f] [--out file]   read a live database and write a draft model (YAML)
+
+Run a command with --help for its options.`;
+
+/** Entry point of the `datagate` binary; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await (require('./serve') as typeof import('./serve')).serve(rest);
+      case 'introspect':
+        return await (require('./introspect') as typeof import('./introspect')).introspect(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE);
+        return command ? 0 : 1;
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        return 1;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      console.error('\nFix the files above and start again.');
+      return 1;
+    }
+    throw e;
+  }
+}

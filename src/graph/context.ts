@@ -1,0 +1,37 @@
+import type DataLoader from 'dataloader';
+import type { LimitsConfig, SourceConfig } from '../config';
+import type { Registry } from '../model';
+import type { Row, SourceAdapter } from '../sources';
+
+/** What the gateway holds for its whole life: built once at start. */
+export interface Runtime {
+  readonly registry: Registry;
+  readonly sources: ReadonlyMap<string, SourceAdapter>;
+  readonly sourceConfigs: Readonly<Record<string, SourceConfig>>;
+  readonly limits: LimitsConfig;
+  /** Signs pagination cursors. */
+  readonly cursorKey: Buffer;
+}
+
+/** One SQL statement the request ran: the raw material of lineage and audit. */
+export interface QueryTrace {
+  readonly source: string;
+  readonly entity: string;
+  readonly table: string;
+  readonly fields: readonly string[];
+  readonly kind: 'select' | 'count' | 'aggregate';
+  rows: number;
+  ms: number;
+}
+
+/** Per request: loaders never outlive it, so no cache crosses users or requests. */
+export interface RequestContext {
+  readonly runtime: Runtime;
+  readonly requestId: string;
+  readonly loaders: Map<string, DataLoader<unknown, Row[] | Row | null, string>>;
+  readonly trace: QueryTrace[];
+}
+
+export function createRequestContext(runtime: Runtime, requestId: string): RequestContext {
+  return { runtime, requestId, loaders: new Map(), trace: [] };
+}

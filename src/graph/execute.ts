@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { DatagateError, ErrorCode, invariant } from '../errors';
+import type { Entity } from '../model';
+import { and, inKeys, not, or, type Condition, type Plan, type SelectPlan } from '../planning';
+import type { Row } from '../sources';
+import type { RequestContext } from './context';
+
+/** Runs one plan on its entity's source, after turning cross-source conditions into key sets. */
+export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
+  const where = await resolveCrossSource(ctx, plan.entity, plan.where);
+  const source = ctx.runtime.sources.get(plan.entity.source);
+  invariant(source, `no adapter for source ${plan.entity.source}`);
+  const started = performance.now();
+  const rows = await source.execute({ ...plan, where } as Plan);
+  ctx.trace.push({
+    source: source.name,
+    entity: plan.entity.name,
+    table: plan.entity.table,
+    fields: plan.kind === 'select' ? plan.fields : plan.kind === 'aggregate' ? [...plan.groupBy, ...plan.aggregates.flatMap((a) => (a.field ? [a.field] : []))] : [],
+    kind: plan.kind,
+    rows: rows.length,
+    ms: performance.now() - started,
+  });
+  return rows;
+}
+
+/**
+ * A relationship condition whose target lives in another source cannot be a SQL subquery:
+ * the target's source is asked for the distinct join keys of matching rows first, and the
+ * condition becomes `local IN (keys)`. Bounded by `limits.maxCrossSourceKeys`.
+ */
+export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c: Condition): Promise<Condition> {
+  switch (c.kind) {
+    case 'and':
+      return and(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i)))));
+    case 'or':
+      return or(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i)))));
+    case 'not':
+      return not(await resolveCrossSource(ctx, entity, c.item));
+    case 'related': {
+      if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where) };
+      const max = ctx.runtime.limits.maxCrossSourceKeys;
+      const remote = c.relationship.on.map(([, r]) => r);
+      const plan: SelectPlan = { kind: 'select', entity: c.target, fields: remote, where: c.where, orderBy: [], distinct: true, limit: max + 1 };
+      const rows = await runPlan(ctx, plan);
+      if (rows.length > max)
+        throw new DatagateError(
+          ErrorCode.LIMIT_EXCEEDED,
+          `the condition on "${c.relationship.name}" matches more than ${max} ${c.target.name} keys in source "${c.target.source}"; narrow it`,
+          { limit: max },
+        );
+      const keys = rows.map((r) => remote.map((f) => r[f])).filter((k) => k.every((v) => v !== null && v !== undefined));
+      return inKeys(c.relationship.on.map(([l]) => l), keys);
+    }
+    default:
+      return c;
+  }
+}

@@ -1,0 +1,132 @@
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import { badInput } from '../errors';
+import type { Entity, Relationship } from '../model';
+import { and, keysetAfter, type AggregateTerm, type Condition } from '../planning';
+import type { Row } from '../sources';
+import { checkLimit, parseListArgs } from './args';
+import type { RequestContext } from './context';
+import { decodeCursor, encodeCursor, orderSignature } from './cursor';
+import { runPlan } from './execute';
+import { keyString, relationshipLoader } from './loaders';
+import { childSelection, subSelection, type Selection } from './selection';
+
+type Resolver = GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>>;
+
+/** Columns one level needs: the selected fields, the key, and the local side of selected relationships. */
+export function fieldsFor(entity: Entity, sel: Selection, extra: readonly string[] = []): string[] {
+  const out = new Set<string>([entity.key, ...extra]);
+  for (const name of sel.keys()) {
+    if (entity.fields.has(name)) out.add(name);
+    else {
+      const rel = entity.relationships.get(name);
+      if (rel) for (const [local] of rel.on) out.add(local);
+    }
+  }
+  return [...out];
+}
+
+export function listResolver(entity: Entity): Resolver {
+  return async (_p, args, ctx, info) => {
+    const { runtime } = ctx;
+    const a = parseListArgs(runtime, runtime.registry, entity, args);
+    const fields = fieldsFor(entity, subSelection(info.fieldNodes, info));
+    return runPlan(ctx, { kind: 'select', entity, fields, where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset });
+  };
+}
+
+export function byKeyResolver(entity: Entity): Resolver {
+  return async (_p, args, ctx, info) => {
+    const fields = fieldsFor(entity, subSelection(info.fieldNodes, info));
+    const where: Condition = { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] };
+    const rows = await runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: [], limit: 1 });
+    return rows[0] ?? null;
+  };
+}
+
+export function connectionResolver(entity: Entity): Resolver {
+  return async (_p, args, ctx, info) => {
+    const { runtime } = ctx;
+    const a = parseListArgs(runtime, runtime.registry, entity, { where: args.where, orderBy: args.orderBy });
+    const first = checkLimit(runtime, 'first', args.first);
+    const sel = subSelection(info.fieldNodes, info);
+    const nodeSel = new Map([...childSelection(childSelection(sel, 'edges', info), 'node', info), ...childSelection(sel, 'nodes', info)]);
+    const orderFields = a.orderBy.map((t) => t.field);
+    const fields = fieldsFor(entity, nodeSel, orderFields);
+    const signature = orderSignature(entity, a.orderBy);
+    let where = a.where;
+    if (typeof args.after === 'string') where = and(where, keysetAfter(a.orderBy, decodeCursor(runtime.cursorKey, signature, entity, a.orderBy, args.after)));
+    else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
+    const wantsRows = sel.has('edges') || sel.has('nodes') || sel.has('pageInfo');
+    const [rows, total] = await Promise.all([
+      wantsRows ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1 }) : Promise.resolve([] as Row[]),
+      sel.has('totalCount') ? runPlan(ctx, { kind: 'count', entity, where: a.where }).then((r) => r[0].count as number) : Promise.resolve(null),
+    ]);
+    const hasNextPage = rows.length > first;
+    const page = hasNextPage ? rows.slice(0, first) : rows;
+    const cursorOf = (r: Row) => encodeCursor(runtime.cursorKey, signature, orderFields.map((f) => r[f] ?? null));
+    const edges = sel.has('edges') ? page.map((node) => ({ node, cursor: cursorOf(node) })) : [];
+    return {
+      edges,
+      nodes: page,
+      totalCount: total,
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage: args.after != null,
+        startCursor: page.length ? cursorOf(page[0]) : null,
+        endCursor: page.length ? cursorOf(page[page.length - 1]) : null,
+      },
+    };
+  };
+}
+
+const AGG_FNS = ['sum', 'avg', 'min', 'max', 'countDistinct'] as const;
+
+export function aggregateResolver(entity: Entity): Resolver {
+  return async (_p, args, ctx, info) => {
+    const { runtime } = ctx;
+    const a = parseListArgs(runtime, runtime.registry, entity, { where: args.where });
+    const groupBy = (args.groupBy as string[] | undefined) ?? [];
+    if (new Set(groupBy).size !== groupBy.length) throw badInput('`groupBy` names a field twice');
+    const sel = subSelection(info.fieldNodes, info);
+    const aggregates: AggregateTerm[] = [{ fn: 'count', alias: 'count' }];
+    for (const fn of AGG_FNS)
+      for (const f of childSelection(sel, fn, info).keys()) if (entity.fields.has(f)) aggregates.push({ fn, field: f, alias: `${fn}__${f}` });
+    const limit = checkLimit(runtime, 'limit', args.limit);
+    const rows = await runPlan(ctx, { kind: 'aggregate', entity, where: a.where, groupBy, aggregates, limit: groupBy.length ? limit : undefined });
+    return rows.map((r) => {
+      const out: Record<string, unknown> = { count: r.count, group: Object.fromEntries(groupBy.map((g) => [g, r[g]])) };
+      for (const fn of AGG_FNS) {
+        const vals: Record<string, unknown> = {};
+        for (const agg of aggregates) if (agg.fn === fn) vals[agg.field!] = r[agg.alias];
+        out[fn] = vals;
+      }
+      return out;
+    });
+  };
+}
+
+export function relationshipResolver(rel: Relationship, target: Entity): Resolver {
+  const locals = rel.on.map(([l]) => l);
+  return (parent, args, ctx, info: GraphQLResolveInfo) => {
+    const row = parent as Row;
+    const key = locals.map((l) => row[l]);
+    if (key.some((v) => v === null || v === undefined)) return rel.many ? [] : null;
+    const { runtime } = ctx;
+    const a = rel.many ? parseListArgs(runtime, runtime.registry, target, args) : undefined;
+    const fields = fieldsFor(target, subSelection(info.fieldNodes, info), rel.on.map(([, r]) => r));
+    const signature = JSON.stringify([args, fields]);
+    const loader = relationshipLoader(ctx, {
+      relationship: rel,
+      target,
+      fields,
+      where: a?.where ?? { kind: 'true' },
+      orderBy: a?.orderBy ?? [],
+      limit: a?.limit,
+      offset: a?.offset,
+      signature,
+    });
+    return loader.load(key);
+  };
+}
+
+export { keyString };

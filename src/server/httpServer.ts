@@ -1,0 +1,85 @@
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { createRequestContext, type RequestContext, type Runtime } from '../graph';
+
+export interface HttpOptions {
+  /** Largest request body accepted, in bytes (default 100 KB: enough for any real query, far below Apollo's 50 MB). */
+  maxBodyBytes: number;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const s = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(s) });
+  res.end(s);
+}
+
+const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+
+function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) return resolve(null);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * A lean node:http integration of Apollo Server (`executeHTTPGraphQLRequest`): no framework
+ * in the request path, one `end()` with content-length (see PERFORMANCE-NOTES).
+ */
+export function createHttpHandler(apollo: ApolloServer<RequestContext>, runtime: Runtime, opts: HttpOptions) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const q = req.url?.indexOf('?') ?? -1;
+    const path = q >= 0 ? req.url!.slice(0, q) : (req.url ?? '/');
+    const search = q >= 0 ? req.url!.slice(q) : '';
+    try {
+      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (path !== '/graphql') return sendJson(res, 404, errorBody(`no route ${path}; the GraphQL endpoint is /graphql`, 'NOT_FOUND'));
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
+        const text = await readBody(req, opts.maxBodyBytes);
+        if (text === null) return sendJson(res, 413, errorBody(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
+        const type = req.headers['content-type'] ?? '';
+        if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+          try {
+            body = text.length ? JSON.parse(text) : undefined;
+          } catch {
+            return sendJson(res, 400, errorBody('request body is not valid JSON', 'BAD_REQUEST'));
+          }
+        } else body = text;
+      }
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
+        context: async () => createRequestContext(runtime, requestId),
+      });
+      const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+      for (const [k, v] of result.headers) outHeaders[k] = v;
+      if (result.body.kind === 'complete') {
+        outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+        res.writeHead(result.status ?? 200, outHeaders);
+        res.end(result.body.string);
+      } else {
+        res.writeHead(result.status ?? 200, outHeaders);
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    } catch {
+      if (!res.headersSent) sendJson(res, 500, errorBody('internal error', 'INTERNAL_SERVER_ERROR'));
+      else res.destroy();
+    }
+  };
+}

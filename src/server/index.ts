@@ -1,0 +1,2 @@
+export { createGateway, type Gateway, type GatewayOptions } from './createGateway';
+export { buildGatewaySchema } from './schema';
