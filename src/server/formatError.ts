@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, isDatagateError } from '../errors';
 
+/** Apollo's codes for errors about the request itself, raised before any resolver runs. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
 export type Logger = (record: Record<string, unknown>) => void;
 
 /**
@@ -17,12 +20,13 @@ export function createFormatError(log: Logger) {
       if (original.cause) log({ level: 'warn', code: original.code, path: formatted.path, cause: String((original.cause as Error)?.message ?? original.cause) });
       return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...original.details } };
     }
-    if (original instanceof GraphQLError && !original.originalError) {
-      // Parse, validation and variable-coercion errors: safe, they speak of the query only.
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: formatted.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } };
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code) && !formatted.path) {
+      // Parse, validation and variable-coercion errors: safe, they speak of the client's own query.
+      return { message: formatted.message, locations: formatted.locations, extensions: { code } };
     }
-    if (original instanceof TypeError && formatted.extensions?.code === 'BAD_USER_INPUT') {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
+    if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
     }
     const id = randomUUID();
     log({ level: 'error', errorId: id, path: formatted.path, error: original instanceof Error ? original.stack : String(original) });

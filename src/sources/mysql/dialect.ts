@@ -23,6 +23,8 @@ export function mysqlDialect(): SqlDialect {
       if (isDefault) return { sql: `?? ${t.direction}`, bindings: [r] };
       return { sql: `(?? is null) ${t.nulls === 'last' ? 'asc' : 'desc'}, ?? ${t.direction}`, bindings: [r, r] };
     },
+    // AVG of integers is DECIMAL with 4 digits (div_precision_increment); average as a double instead.
+    aggregateTemplate: (fn, type) => (fn === 'avg' && (type === 'Int' || type === 'Float') ? 'avg(?? * 1e0)' : undefined),
     operators: {
       ...baseOperators,
       // Case-sensitive whatever the column's collation; ilike compares lower-cased under the column's own collation.

@@ -14,4 +14,6 @@ export interface SqlDialect {
   /** One ORDER BY item, identifiers as `??` bindings. */
   orderTerm(ref: string, term: OrderTerm): { sql: string; bindings: unknown[] };
   readonly operators: OperatorTable;
+  /** SQL template (one `??` for the column) for an aggregate where the engine's default loses precision. */
+  aggregateTemplate?(fn: string, type: FieldType): string | undefined;
 }

@@ -85,8 +85,8 @@ export function compileAggregate(dialect: SqlDialect, plan: AggregatePlan): Comp
   for (const a of plan.aggregates) {
     if (a.fn === 'count') q.select(b.raw('count(*) as ??', [a.alias]));
     else {
-      field(scope, a.field!);
-      const fn = a.fn === 'countDistinct' ? 'count(distinct ??)' : `${a.fn}(??)`;
+      const type = field(scope, a.field!).type;
+      const fn = dialect.aggregateTemplate?.(a.fn, type) ?? (a.fn === 'countDistinct' ? 'count(distinct ??)' : `${a.fn}(??)`);
       q.select(b.raw(`${fn} as ??`, [ref(scope, a.field!), a.alias]));
     }
   }
