@@ -20,7 +20,7 @@ export interface SeedResult {
 
 /** Bind parameters one statement may carry (SQLite's SQLITE_MAX_VARIABLE_NUMBER, the 16-bit wire limit elsewhere). */
 const MAX_BIND_PARAMS: Record<DemoDialect, number> = { postgres: 65_535, mysql: 65_535, sqlite: 32_766 };
-const DEFAULT_CHUNK_ROWS: Record<DemoDialect, number> = { postgres: 5_000, mysql: 1_000, sqlite: 500 };
+const DEFAULT_CHUNK_ROWS: Record<DemoDialect, number> = { postgres: 5_000, mysql: 2_000, sqlite: 1_000 };
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -62,14 +62,16 @@ export function encodeDemoRow(spec: TableSpec, row: DemoRow, dialect: DemoDialec
 
 /**
  * One INSERT per chunk. PostgreSQL: the whole chunk is one JSON parameter expanded by
- * json_populate_recordset, which PGlite parses about three times faster than a VALUES list with a
- * bind parameter per cell, and which has no bind-parameter limit. Others: knex's multi-row insert.
+ * json_populate_recordset, which PGlite runs about three times faster than a VALUES list with a bind
+ * parameter per cell, and which has no bind-parameter limit. Others: a multi-row VALUES list (not knex's
+ * insert, which SQLite compiles to `select … union all select …`, limited to 500 terms).
  */
 async function insertChunk(db: Knex, spec: TableSpec, chunk: DemoRow[], dialect: DemoDialect): Promise<void> {
+  const cols = spec.columns.map((c) => c.name);
+  const names = cols.map(() => '??').join(', ');
   if (dialect === 'postgres') {
     // JSON.stringify writes Dates as ISO-8601 with Z, which timestamptz reads exactly; JSON columns stay nested JSON.
-    const cols = spec.columns.map((c) => c.name);
-    await db.raw(`insert into ?? (${cols.map(() => '??').join(', ')}) select ${cols.map(() => '??').join(', ')} from json_populate_recordset(null::??, ?)`, [
+    await db.raw(`insert into ?? (${names}) select ${names} from json_populate_recordset(null::??, ?)`, [
       spec.name,
       ...cols,
       ...cols,
@@ -78,7 +80,10 @@ async function insertChunk(db: Knex, spec: TableSpec, chunk: DemoRow[], dialect:
     ]);
     return;
   }
-  await db.insert(chunk.map((row) => encodeDemoRow(spec, row, dialect))).into(spec.name);
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const bindings: unknown[] = [spec.name, ...cols];
+  for (const row of chunk) for (const col of spec.columns) bindings.push(encodeDemoValue(col.kind, row[col.name] ?? null, dialect));
+  await db.raw(`insert into ?? (${names}) values ${chunk.map(() => tuple).join(', ')}`, bindings as Knex.RawBinding[]);
 }
 
 function rowsPerChunk(spec: TableSpec, dialect: DemoDialect, wanted: number | undefined): number {

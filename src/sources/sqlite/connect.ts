@@ -15,7 +15,8 @@ export async function connectSqlite(name: string, cfg: SourceConfig): Promise<So
   const filename = sqliteFilename(cfg.url);
   const k = knex({
     client: 'better-sqlite3',
-    connection: { filename },
+    // safeIntegers: 64-bit integers arrive as BigInt, never rounded through a double.
+    connection: { filename, options: { safeIntegers: true } } as never,
     useNullAsDefault: true,
     // better-sqlite3 is synchronous and in-process: one connection, and an in-memory database exists only on it.
     pool: { min: 1, max: 1 },
