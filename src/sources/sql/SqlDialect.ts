@@ -11,7 +11,7 @@ export interface SqlDialect {
   readonly builder: Knex;
   /** Canonical JS value → what this engine's driver binds (e.g. Date → ISO text on SQLite). */
   encode(type: FieldType, value: unknown): unknown;
-  /** One ORDER BY item, identifiers as `??` bindings. */
+  /** One ORDER BY item of a nullable column, identifiers as `??` bindings. */
   orderTerm(ref: string, term: OrderTerm): { sql: string; bindings: unknown[] };
   readonly operators: OperatorTable;
   /** SQL template (one `??` for the column) for an aggregate where the engine's default loses precision. */

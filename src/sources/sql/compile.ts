@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { UnreachableCaseError } from '../../errors';
-import type { AggregatePlan, CountPlan, Plan, SelectPlan } from '../../planning';
+import type { AggregatePlan, CountPlan, OrderTerm, Plan, SelectPlan } from '../../planning';
 import type { CompiledQuery } from '../SourceAdapter';
 import { applyCondition, field, ref, tableName, type CompileContext, type Scope } from './operators';
 import type { SqlDialect } from './SqlDialect';
@@ -39,8 +39,14 @@ function baseQuery(dialect: SqlDialect, ctx: CompileContext, plan: SelectPlan | 
   return { q, scope };
 }
 
+/** ORDER BY terms; NULL placement is spelled out only for nullable columns (plain terms keep indexes usable). */
+function orderTerm(dialect: SqlDialect, scope: Scope, t: OrderTerm): { sql: string; bindings: unknown[] } {
+  const r = ref(scope, t.field);
+  return field(scope, t.field).nullable ? dialect.orderTerm(r, t) : { sql: `?? ${t.direction}`, bindings: [r] };
+}
+
 function orderSql(dialect: SqlDialect, scope: Scope, plan: SelectPlan): { sql: string; bindings: unknown[] } {
-  const parts = plan.orderBy.map((t) => dialect.orderTerm(ref(scope, t.field), t));
+  const parts = plan.orderBy.map((t) => orderTerm(dialect, scope, t));
   return { sql: parts.map((p) => p.sql).join(', '), bindings: parts.flatMap((p) => p.bindings) };
 }
 
@@ -92,7 +98,7 @@ export function compileAggregate(dialect: SqlDialect, plan: AggregatePlan): Comp
   }
   if (plan.groupBy.length) {
     q.groupBy(plan.groupBy.map((g) => ref(scope, g)));
-    const order = plan.groupBy.map((g) => dialect.orderTerm(ref(scope, g), { field: g, direction: 'asc', nulls: 'last' }));
+    const order = plan.groupBy.map((g) => orderTerm(dialect, scope, { field: g, direction: 'asc', nulls: 'last' }));
     q.orderByRaw(order.map((o) => o.sql).join(', '), order.flatMap((o) => o.bindings) as never);
   }
   if (plan.limit !== undefined) q.limit(plan.limit);

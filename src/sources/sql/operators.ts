@@ -71,7 +71,9 @@ export const baseOperators: OperatorTable = {
     b.whereRaw('1 = 0');
   },
   and: (b, n, s, c) => {
-    for (const item of n.items) b.where(sub(item, s, c));
+    // An `or` item groups itself; anything else gets its own parentheses.
+    for (const item of n.items) if (item.kind === 'or') applyCondition(b, item, s, c);
+    else b.where(sub(item, s, c));
   },
   or: (b, n, s, c) => {
     if (n.items.length === 0) b.whereRaw('1 = 0');

@@ -1,0 +1,85 @@
+/** One schema for PostgreSQL and PGlite: every supported type, some unsupported ones, keys, comments, views. */
+import type { FieldType } from '../../src/model';
+
+export function postgresDdl(opts: { citext: boolean }): string[] {
+  const citext = opts.citext ? 'citext' : 'text';
+  return [
+    ...(opts.citext ? ['create extension if not exists citext'] : []),
+    `create type mood as enum ('ok', 'meh')`,
+    `create domain email_address as text check (value like '%@%')`,
+    `create table sales_reps (id serial primary key, name text not null, manager_id integer references sales_reps (id))`,
+    `comment on table sales_reps is 'Account managers.'`,
+    `create table customers (
+       id serial primary key,
+       name text not null,
+       email ${citext},
+       rep_id integer references sales_reps (id),
+       created_at timestamptz not null default now())`,
+    `comment on table customers is 'People we sell to.'`,
+    `comment on column customers.name is 'Full name.'`,
+    `comment on column customers.rep_id is 'Account manager.'`,
+    `create table customer_profiles (customer_id integer primary key references customers (id), bio text)`,
+    `create table addresses (id serial primary key, line1 text not null)`,
+    `create table orders (
+       id bigserial primary key,
+       customer_id integer not null references customers (id),
+       billing_address_id integer references addresses (id),
+       shipping_address_id integer references addresses (id),
+       total numeric(12, 2) not null,
+       status mood not null,
+       customer text,
+       scan bytea)`,
+    `create table order_lines (order_id bigint references orders (id), line_no integer, qty integer not null, primary key (order_id, line_no))`,
+    `create table people (id integer primary key, name text)`,
+    `create table audit_events (at timestamptz, payload jsonb)`,
+    `create table type_zoo (
+       id integer primary key,
+       c_int2 smallint not null, c_int4 integer, c_serial serial, c_int8 bigint, c_bigserial bigserial,
+       c_numeric numeric(12, 2), c_decimal decimal, c_money money, c_real real, c_double double precision,
+       c_bool boolean, c_text text, c_varchar varchar(40), c_char char(3), c_uuid uuid, c_citext ${citext},
+       c_enum mood, c_inet inet, c_domain email_address not null,
+       c_timestamptz timestamptz(3), c_timestamp timestamp, c_date date, c_json json, c_jsonb jsonb,
+       c_bytea bytea, c_int_array integer[], c_interval interval, c_time time, c_xml xml, c_point point, c_tsvector tsvector)`,
+    `create view customer_totals as
+       select c.id, c.name, sum(o.total) as total from customers c left join orders o on o.customer_id = c.id group by c.id, c.name`,
+    `comment on view customer_totals is 'Revenue per customer.'`,
+    `create view order_counts as select customer_id, count(*) as n from orders group by customer_id`,
+    `create schema other`,
+    `create table other.things (id integer primary key, customer_id integer references public.customers (id), label text)`,
+  ];
+}
+
+/** Field type of every type_zoo column; `undefined` = unsupported, left out. */
+export const POSTGRES_ZOO: Record<string, [dbType: string, type: FieldType | undefined]> = {
+  id: ['integer', 'Int'],
+  c_int2: ['smallint', 'Int'],
+  c_int4: ['integer', 'Int'],
+  c_serial: ['integer', 'Int'],
+  c_int8: ['bigint', 'BigInt'],
+  c_bigserial: ['bigint', 'BigInt'],
+  c_numeric: ['numeric(12,2)', 'Decimal'],
+  c_decimal: ['numeric', 'Decimal'],
+  c_money: ['money', 'Decimal'],
+  c_real: ['real', 'Float'],
+  c_double: ['double precision', 'Float'],
+  c_bool: ['boolean', 'Boolean'],
+  c_text: ['text', 'String'],
+  c_varchar: ['character varying(40)', 'String'],
+  c_char: ['character(3)', 'String'],
+  c_uuid: ['uuid', 'String'],
+  c_enum: ['mood', 'String'],
+  c_inet: ['inet', 'String'],
+  c_domain: ['email_address', 'String'],
+  c_timestamptz: ['timestamp(3) with time zone', 'DateTime'],
+  c_timestamp: ['timestamp without time zone', 'DateTime'],
+  c_date: ['date', 'Date'],
+  c_json: ['json', 'JSON'],
+  c_jsonb: ['jsonb', 'JSON'],
+  c_bytea: ['bytea', undefined],
+  c_int_array: ['integer[]', undefined],
+  c_interval: ['interval', undefined],
+  c_time: ['time without time zone', undefined],
+  c_xml: ['xml', undefined],
+  c_point: ['point', undefined],
+  c_tsvector: ['tsvector', undefined],
+};

@@ -1,0 +1,154 @@
+import { buildModel } from '../../src/model';
+import { parseYaml } from '../../src/config';
+import type { Condition, Plan, SelectPlan } from '../../src/planning';
+import { compilePlan, mysqlDialect, postgresDialect, sqliteDialect } from '../../src/sources';
+
+/**
+ * Compiling is pure: plan → SQL and bindings, no database. Each case gives the expected SQL
+ * of every dialect side by side, as knex's own builder tests do.
+ */
+const registry = buildModel(
+  [
+    parseYaml(
+      'm.yaml',
+      `
+Customer:
+  source: s
+  table: customers
+  key: id
+  fields: { id: { type: Int }, name: { type: String }, score: { type: Int }, seen: { type: DateTime }, vip: { type: Boolean } }
+  relationships: { orders: { entity: Order, many: true, on: { id: customer_id } } }
+Order:
+  source: s
+  table: orders
+  schema: sales
+  key: id
+  fields: { id: { type: Int }, customer_id: { type: Int }, amount: { type: Decimal } }
+`,
+    ),
+  ],
+  ['s'],
+);
+const Customer = registry.entity('Customer');
+const Order = registry.entity('Order');
+const dialects = { pg: postgresDialect(false), mysql: mysqlDialect(), sqlite: sqliteDialect(false) };
+
+const select = (where: Condition, extra: Partial<SelectPlan> = {}): Plan => ({ kind: 'select', entity: Customer, fields: ['id', 'name'], where, orderBy: [], ...extra });
+const cmp = (op: 'eq' | 'lt', field: string, value: unknown): Condition => ({ kind: 'compare', op, field, value });
+
+type Expected = { sql: string; bindings: unknown[] };
+const cases: [string, Plan, Record<keyof typeof dialects, Expected>][] = [
+  [
+    'no condition',
+    select({ kind: 'true' }, { limit: 10 }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" limit ?', bindings: [10] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit ?', bindings: [10] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit ?', bindings: [10] },
+    },
+  ],
+  [
+    'deny compiles to 1 = 0, never to a missing filter',
+    select({ kind: 'false' }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where 1 = 0', bindings: [] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where 1 = 0', bindings: [] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where 1 = 0', bindings: [] },
+    },
+  ],
+  [
+    'and / or / not with bound values',
+    select({ kind: 'and', items: [cmp('eq', 'name', "O'Brien"), { kind: 'or', items: [cmp('lt', 'score', 5), { kind: 'not', item: { kind: 'isNull', field: 'seen', isNull: true } }] }] }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where ("t0"."name" = ?) and (("t0"."score" < ?) or (not ("t0"."seen" is null)))', bindings: ["O'Brien", 5] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where (`t0`.`name` = ?) and ((`t0`.`score` < ?) or (not (`t0`.`seen` is null)))', bindings: ["O'Brien", 5] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where (`t0`.`name` = ?) and ((`t0`.`score` < ?) or (not (`t0`.`seen` is null)))', bindings: ["O'Brien", 5] },
+    },
+  ],
+  [
+    'values are encoded per engine (DateTime, Boolean)',
+    select({ kind: 'and', items: [cmp('lt', 'seen', new Date('2026-01-02T03:04:05.006Z')), cmp('eq', 'vip', true)] }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where ("t0"."seen" < ?) and ("t0"."vip" = ?)', bindings: [new Date('2026-01-02T03:04:05.006Z'), true] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where (`t0`.`seen` < ?) and (`t0`.`vip` = ?)', bindings: [new Date('2026-01-02T03:04:05.006Z'), true] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where (`t0`.`seen` < ?) and (`t0`.`vip` = ?)', bindings: ['2026-01-02T03:04:05.006Z', 1] },
+    },
+  ],
+  [
+    'like and ilike',
+    select({ kind: 'or', items: [{ kind: 'like', field: 'name', pattern: 'a\\_%', caseInsensitive: false }, { kind: 'like', field: 'name', pattern: 'b%', caseInsensitive: true }] }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where (("t0"."name" like ?) or ("t0"."name" ilike ?))', bindings: ['a\\_%', 'b%'] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where ((`t0`.`name` like convert(? using utf8mb4) collate utf8mb4_bin) or (lower(`t0`.`name`) like lower(?)))', bindings: ['a\\_%', 'b%'] },
+      sqlite: { sql: "select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where ((`t0`.`name` glob ?) or (lower(`t0`.`name`) like lower(?) escape '\\'))", bindings: ['a_*', 'b%'] },
+    },
+  ],
+  [
+    'key sets: one array parameter on PostgreSQL, a list elsewhere',
+    select({ kind: 'in', fields: ['id'], values: [[1], [2], [3]], negate: false }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where "t0"."id" = any(?)', bindings: [[1, 2, 3]] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where `t0`.`id` in (?, ?, ?)', bindings: [1, 2, 3] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where `t0`.`id` in (?, ?, ?)', bindings: [1, 2, 3] },
+    },
+  ],
+  [
+    'a related row in the same source becomes EXISTS (with a schema-qualified table)',
+    select({ kind: 'related', relationship: Customer.relationships.get('orders')!, target: Order, where: cmp('eq', 'amount', '10.50') }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" where exists (select 1 from "sales"."orders" as "t1" where "t1"."customer_id" = "t0"."id" and "t1"."amount" = ?)', bindings: ['10.50'] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where exists (select 1 from `sales`.`orders` as `t1` where `t1`.`customer_id` = `t0`.`id` and `t1`.`amount` = ?)', bindings: ['10.50'] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` where exists (select 1 from `sales`.`orders` as `t1` where `t1`.`customer_id` = `t0`.`id` and `t1`.`amount` = ?)', bindings: ['10.50'] },
+    },
+  ],
+  [
+    'NULLs last on a nullable column',
+    select({ kind: 'true' }, { orderBy: [{ field: 'score', direction: 'asc', nulls: 'last' }] }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" order by "t0"."score" asc', bindings: [] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` order by (`t0`.`score` is null) asc, `t0`.`score` asc', bindings: [] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` order by `t0`.`score` asc nulls last', bindings: [] },
+    },
+  ],
+  [
+    'ordering with NULL placement (said only where not the default, and never for the non-null key)',
+    select({ kind: 'true' }, { orderBy: [{ field: 'score', direction: 'asc', nulls: 'first' }, { field: 'id', direction: 'asc', nulls: 'last' }] }),
+    {
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" order by "t0"."score" asc nulls first, "t0"."id" asc', bindings: [] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` order by `t0`.`score` asc, `t0`.`id` asc', bindings: [] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` order by `t0`.`score` asc, `t0`.`id` asc', bindings: [] },
+    },
+  ],
+  [
+    'a batched relationship load with a per-parent limit uses ROW_NUMBER',
+    { kind: 'select', entity: Order, fields: ['id', 'customer_id'], where: { kind: 'true' }, orderBy: [{ field: 'id', direction: 'desc', nulls: 'first' }], limit: 2, partition: { fields: ['customer_id'], keys: [[1], [2]] } },
+    {
+      pg: { sql: 'select * from (select "t0"."id" as "id", "t0"."customer_id" as "customer_id", row_number() over (partition by "t0"."customer_id" order by "t0"."id" desc) as "__dg_rn" from "sales"."orders" as "t0" where "t0"."customer_id" = any(?)) as "p" where "__dg_rn" > ? and "__dg_rn" <= ? order by "__dg_rn" asc', bindings: [[1, 2], 0, 2] },
+      mysql: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > ? and `__dg_rn` <= ? order by `__dg_rn` asc', bindings: [1, 2, 0, 2] },
+      sqlite: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > ? and `__dg_rn` <= ? order by `__dg_rn` asc', bindings: [1, 2, 0, 2] },
+    },
+  ],
+  [
+    'grouped aggregate',
+    { kind: 'aggregate', entity: Order, where: { kind: 'true' }, groupBy: ['customer_id'], aggregates: [{ fn: 'count', alias: 'count' }, { fn: 'sum', field: 'amount', alias: 'sum__amount' }], limit: 5 },
+    {
+      pg: { sql: 'select "t0"."customer_id" as "customer_id", count(*) as "count", sum("t0"."amount") as "sum__amount" from "sales"."orders" as "t0" group by "t0"."customer_id" order by "t0"."customer_id" asc limit ?', bindings: [5] },
+      mysql: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by (`t0`.`customer_id` is null) asc, `t0`.`customer_id` asc limit ?', bindings: [5] },
+      sqlite: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by `t0`.`customer_id` asc nulls last limit ?', bindings: [5] },
+    },
+  ],
+];
+
+describe.each(cases)('%s', (_name, plan, expected) => {
+  test.each(Object.keys(dialects) as (keyof typeof dialects)[])('%s', (d) => {
+    expect(compilePlan(dialects[d], plan)).toEqual(expected[d]);
+  });
+});
+
+test('an identifier that looks like SQL stays one quoted identifier', () => {
+  const evil = buildModel([parseYaml('e.yaml', 'Evil:\n  source: s\n  table: \'x"; drop table y; --\'\n  key: id\n  fields: { id: { type: Int, column: "a`b" } }\n')], ['s']).entity('Evil');
+  const pg = compilePlan(dialects.pg, { kind: 'count', entity: evil, where: { kind: 'true' } });
+  expect(pg.sql).toBe('select count(*) as "count" from "x""; drop table y; --" as "t0"');
+  const my = compilePlan(dialects.mysql, { kind: 'select', entity: evil, fields: ['id'], where: { kind: 'true' }, orderBy: [] });
+  expect(my.sql).toBe('select `t0`.`a``b` as `id` from `x"; drop table y; --` as `t0`');
+});
