@@ -23,19 +23,27 @@ export function validateYaml<T>(y: YamlFile, schema: ZodType<T>, env: NodeJS.Pro
     line: y.lineOf(p.path),
     message: `environment variable ${p.variable} is not set (set it, or write \${${p.variable}:-default})`,
   }));
-  const parsed = schema.safeParse(expanded);
+  const parsed = schema.safeParse(expanded, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const p = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
-      problems.push({ file: y.file, path: pathToString(p), line: y.lineOf(p), message: describeIssue(issue) });
+      // Point at the offending key itself where the issue is about a key.
+      const at = issue.code === 'unrecognized_keys' ? [...p, issue.keys[0]] : p;
+      problems.push({ file: y.file, path: pathToString(p), line: y.lineOf(at), message: describeIssue(issue as never) });
     }
   }
   return problems.length || !parsed.success ? { problems } : { value: parsed.data, problems };
 }
 
-function describeIssue(issue: { code: string; message: string; keys?: string[]; input?: unknown }): string {
+/** zod's issue → "expected …, found …" in words a person editing YAML understands. */
+function describeIssue(issue: { code: string; message: string; keys?: string[]; input?: unknown; issues?: { message: string }[] }): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'invalid_key') return `invalid name "${String(issue.input)}": ${issue.issues?.[0]?.message ?? issue.message}`;
+  const message = issue.message.replace(/^(Invalid (input|option)|Too (small|big)): /, '').replace(', received ', ', found ');
+  if (issue.input === undefined) return message.replace(/, found undefined$/, ', found nothing (the key is required)');
+  if (/found/.test(message)) return message;
+  const shown = JSON.stringify(issue.input);
+  return `${message}, found ${shown && shown.length > 60 ? shown.slice(0, 60) + '…' : shown}`;
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { ConfigProblem } from '../errors';
 
 /** A parsed YAML file that can say on which line a path starts, for error messages. */
@@ -19,12 +19,23 @@ export function parseYaml(file: string, text: string): YamlFile {
     line: e.linePos?.[0]?.line,
     message: `YAML syntax error: ${e.message.split('\n')[0]}`,
   }));
+  // The line of the deepest path element found: a map key's own line, a list item's line.
   const lineOf = (path: readonly (string | number)[]): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+    let node: unknown = doc.contents;
+    let line: number | undefined = (node as Node | null)?.range ? lineCounter.linePos((node as Node).range![0]).line : undefined;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        if (!pair) break;
+        const k = pair.key as Node;
+        if (k?.range) line = lineCounter.linePos(k.range[0]).line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && node.items[key]) {
+        node = node.items[key];
+        if ((node as Node).range) line = lineCounter.linePos((node as Node).range![0]).line;
+      } else break;
     }
-    return undefined;
+    return line;
   };
   return { file, data: problems.length ? undefined : doc.toJS({ maxAliasCount: 100 }), lineOf, problems };
 }

@@ -28,6 +28,7 @@ import {
   UTM_SOURCES,
 } from './names';
 import { hashString, type Rng, rowRng } from './random';
+import type { DemoTableName } from './spec';
 
 /** "Now" for the demo data. Fixed, so the data is the same on every run and every day. */
 export const DEMO_REFERENCE_DATE = new Date('2026-11-01T00:00:00.000Z');
@@ -55,16 +56,6 @@ export interface DemoOptions {
   /** Overrides of single sizes (after scaling). */
   sizes?: Partial<DemoSizes>;
 }
-
-export type DemoTableName =
-  | 'sales_reps'
-  | 'customers'
-  | 'products'
-  | 'orders'
-  | 'order_lines'
-  | 'campaigns'
-  | 'leads'
-  | 'consents';
 
 export function demoSizes(scale = 1): DemoSizes {
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`demo scale must be a positive number, got ${scale}`);

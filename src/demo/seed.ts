@@ -2,7 +2,7 @@
  * Seeds one demo source: recreate its tables, then stream the generated rows into them in chunks.
  */
 import type { Knex } from 'knex';
-import { createDemoDataset, type DemoOptions, type DemoRow, type DemoTableName, type DemoValue } from './generate';
+import { createDemoDataset, type DemoOptions, type DemoRow, type DemoValue } from './generate';
 import { type ColumnKind, type DemoSource, demoTablesOf, type TableSpec } from './spec';
 import { addDemoConstraints, createDemoTables, type DemoDialect, demoDialectOf } from './tables';
 
@@ -18,8 +18,8 @@ export interface SeedResult {
   ms: number;
 }
 
-/** Bind parameters one statement may carry (SQLite's SQLITE_MAX_VARIABLE_NUMBER, the 16-bit wire limit elsewhere). */
-const MAX_BIND_PARAMS: Record<DemoDialect, number> = { postgres: 65_535, mysql: 65_535, sqlite: 32_766 };
+/** Bind parameters one statement may carry: SQLite's SQLITE_MAX_VARIABLE_NUMBER, MySQL's 16-bit count. PostgreSQL binds one JSON value per chunk. */
+const MAX_BIND_PARAMS: Record<Exclude<DemoDialect, 'postgres'>, number> = { mysql: 65_535, sqlite: 32_766 };
 const DEFAULT_CHUNK_ROWS: Record<DemoDialect, number> = { postgres: 5_000, mysql: 2_000, sqlite: 1_000 };
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -108,7 +108,7 @@ export async function seedDemoSource(knex: Knex, source: DemoSource, opts: SeedO
   const fill = async (db: Knex) => {
     for (const spec of specs) {
       let count = 0;
-      for (const chunk of data.chunks(spec.name as DemoTableName, rowsPerChunk(spec, dialect, opts.chunkRows))) {
+      for (const chunk of data.chunks(spec.name, rowsPerChunk(spec, dialect, opts.chunkRows))) {
         await insertChunk(db, spec, chunk, dialect);
         count += chunk.length;
       }

@@ -6,6 +6,16 @@
 export const DEMO_SOURCES = ['crm', 'sales', 'marketing'] as const;
 export type DemoSource = (typeof DEMO_SOURCES)[number];
 
+export type DemoTableName =
+  | 'sales_reps'
+  | 'customers'
+  | 'products'
+  | 'orders'
+  | 'order_lines'
+  | 'campaigns'
+  | 'leads'
+  | 'consents';
+
 export type ColumnKind =
   | 'id' // integer primary key (auto-increment, but the demo always inserts explicit ids)
   | 'int'
@@ -30,7 +40,7 @@ export interface ColumnSpec {
 }
 
 export interface TableSpec {
-  readonly name: string;
+  readonly name: DemoTableName;
   readonly source: DemoSource;
   readonly comment: string;
   readonly columns: readonly ColumnSpec[];
@@ -38,7 +48,7 @@ export interface TableSpec {
   readonly uniques?: readonly (readonly string[])[];
 }
 
-const t = (name: string, source: DemoSource, comment: string, columns: ColumnSpec[], uniques?: string[][]): TableSpec => ({
+const t = (name: DemoTableName, source: DemoSource, comment: string, columns: ColumnSpec[], uniques?: string[][]): TableSpec => ({
   name,
   source,
   comment,

@@ -3,9 +3,12 @@ import { FIELD_TYPES } from './types';
 
 const graphqlName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a GraphQL name (letters, digits, _; not starting with __)');
 
+/** Database identifiers are quoted by the dialect; `?` and `.` would collide with bind markers and qualified names. */
+const identifier = z.string().min(1).max(128).regex(/^[^?.\u0000]+$/, 'identifiers may not contain "?", "." or NUL');
+
 const fieldSchema = z.strictObject({
   type: z.enum(FIELD_TYPES),
-  column: z.string().min(1).optional(),
+  column: identifier.optional(),
   description: z.string().optional(),
   tags: z.array(z.string()).default([]),
   nullable: z.boolean().optional(),
@@ -20,8 +23,8 @@ const relationshipSchema = z.strictObject({
 
 export const entitySchema = z.strictObject({
   source: z.string(),
-  table: z.string().min(1),
-  schema: z.string().min(1).optional(),
+  table: identifier,
+  schema: identifier.optional(),
   key: z.string(),
   plural: graphqlName.optional(),
   description: z.string().optional(),

@@ -145,6 +145,12 @@ describe.each(cases)('%s', (_name, plan, expected) => {
   });
 });
 
+test('identifiers with a bind marker or a dot are refused by the model', () => {
+  expect(() => buildModel([parseYaml('q.yaml', 'Q:\n  source: s\n  table: "a?b"\n  key: id\n  fields: { id: { type: Int, column: "x.y" } }\n')], ['s'])).toThrow(
+    /Q\.table: .*may not contain[\s\S]*Q\.fields\.id\.column: .*may not contain/,
+  );
+});
+
 test('an identifier that looks like SQL stays one quoted identifier', () => {
   const evil = buildModel([parseYaml('e.yaml', 'Evil:\n  source: s\n  table: \'x"; drop table y; --\'\n  key: id\n  fields: { id: { type: Int, column: "a`b" } }\n')], ['s']).entity('Evil');
   const pg = compilePlan(dialects.pg, { kind: 'count', entity: evil, where: { kind: 'true' } });

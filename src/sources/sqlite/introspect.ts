@@ -4,8 +4,9 @@ import type { IntrospectedForeignKey, IntrospectedSource, IntrospectedTable, Int
 import { typedColumn } from '../introspect/types';
 
 interface ObjectRow { name: string; type: 'table' | 'view' }
-interface ColumnRow { name: string; type: string; notnull: number; pk: number }
-interface ForeignKeyRow { id: number; seq: number; table: string; from: string; to: string | null }
+// Integers may arrive as BigInt (the adapter opens SQLite with safeIntegers): read them through Number().
+interface ColumnRow { name: string; type: string; notnull: number | bigint; pk: number | bigint }
+interface ForeignKeyRow { id: number | bigint; seq: number | bigint; table: string; from: string; to: string | null }
 
 const quoteIdent = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
@@ -26,13 +27,13 @@ export async function introspectSqlite(knex: Knex, opts: IntrospectOptions = {})
     const cols = await rows<ColumnRow>('select name, type, "notnull" as "notnull", pk from pragma_table_info(?, ?) order by cid', [o.name, schema]);
     const fkRows = await rows<ForeignKeyRow>('select id, seq, "table", "from", "to" from pragma_foreign_key_list(?, ?) order by id, seq', [o.name, schema]);
     const fks = new Map<number, ForeignKeyRow[]>();
-    for (const r of fkRows) (fks.get(r.id) ?? fks.set(r.id, []).get(r.id)!).push(r);
+    for (const r of fkRows) (fks.get(Number(r.id)) ?? fks.set(Number(r.id), []).get(Number(r.id))!).push(r);
     tables.push({
       name: o.name,
       ...(schema !== 'main' ? { schema } : {}),
       kind: o.type,
-      columns: cols.map((c) => typedColumn({ name: c.name, dbType: c.type, nullable: !c.notnull }, mapSqliteType(c.type))),
-      primaryKey: cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      columns: cols.map((c) => typedColumn({ name: c.name, dbType: c.type, nullable: Number(c.notnull) === 0 }, mapSqliteType(c.type))),
+      primaryKey: cols.filter((c) => Number(c.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk)).map((c) => c.name),
       foreignKeys: [...fks.values()].map((parts) => ({
         columns: parts.map((p) => p.from),
         refTable: parts[0].table,

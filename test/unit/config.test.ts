@@ -1,0 +1,136 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, parseYaml } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+import { buildModel, loadModel } from '../../src/model';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map((p) => `${path.basename(p.file)}:${p.line ?? '?'} ${p.path}: ${p.message}`);
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dg-config-'));
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe('datagate.yaml', () => {
+  test('a valid file loads with defaults and env substitution', () => {
+    const f = tmpFile('datagate.yaml', 'sources:\n  crm: { dialect: postgres, url: "${CRM_URL:-}", statementTimeout: 2s }\n  b: { dialect: mysql, url: "${B_URL}" }\n');
+    const { config } = loadConfig(f, { B_URL: 'mysql://root@h/db' });
+    expect(config.sources.crm).toMatchObject({ dialect: 'postgres', url: '', statementTimeout: 2000, pool: 10, connectTimeout: 5000 });
+    expect(config.sources.b.url).toBe('mysql://root@h/db');
+    expect(config.server.port).toBe(4000);
+    expect(config.limits).toEqual({ defaultLimit: 100, maxLimit: 1000, maxCrossSourceKeys: 100000 });
+  });
+
+  test('every problem is listed at once, each with file, line, path, expected and found', () => {
+    const f = tmpFile(
+      'datagate.yaml',
+      ['server: { port: "eighty" }', 'sources:', '  crm:', '    dialect: oracle', '    pool: 0', '    statementTimeout: soon', '    colour: blue', '  Bad-Name: { dialect: sqlite }', '  x: { dialect: mysql, url: "${NOT_SET}" }', 'extra: 1', ''].join('\n'),
+    );
+    const problems = problemsOf(() => loadConfig(f, {}));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^datagate\.yaml:1 server\.port: expected number, found string/),
+        expect.stringMatching(/^datagate\.yaml:4 sources\.crm\.dialect: expected one of "postgres"\|"mysql"\|"sqlite", found "oracle"/),
+        expect.stringMatching(/^datagate\.yaml:5 sources\.crm\.pool: .*>=1, found 0/),
+        expect.stringMatching(/^datagate\.yaml:6 sources\.crm\.statementTimeout: expected a duration such as 500ms, 5s or 1m, found "soon"/),
+        expect.stringMatching(/^datagate\.yaml:7 sources\.crm: unknown key "colour"/),
+        expect.stringMatching(/^datagate\.yaml:8 sources\.Bad-Name: invalid name "Bad-Name": source names are lower_snake_case/),
+        expect.stringMatching(/^datagate\.yaml:9 sources\.x\.url: environment variable NOT_SET is not set/),
+        expect.stringMatching(/^datagate\.yaml:10 : unknown key "extra"/),
+      ]),
+    );
+  });
+
+  test('broken YAML and a missing file are reported, not thrown as stacks', () => {
+    expect(problemsOf(() => loadConfig(tmpFile('datagate.yaml', 'sources: { crm: [ }\n'), {}))[0]).toMatch(/YAML syntax error/);
+    expect(problemsOf(() => loadConfig('/nonexistent/datagate.yaml', {}))[0]).toMatch(/file not found/);
+  });
+});
+
+describe('model files', () => {
+  const good = `
+A:
+  source: s
+  table: a
+  key: id
+  fields: { id: { type: Int }, b_id: { type: Int }, t: { type: DateTime } }
+  relationships: { b: { entity: B, on: { b_id: id } } }
+B:
+  source: s
+  table: b
+  key: id
+  fields: { id: { type: Int } }
+`;
+  test('a valid model compiles to a frozen registry with derived names', () => {
+    const r = buildModel([parseYaml('m.yaml', good)], ['s']);
+    const a = r.entity('A');
+    expect([a.singular, a.plural]).toEqual(['a', 'as']);
+    expect(a.relationships.get('b')).toMatchObject({ target: 'B', many: false, on: [['b_id', 'id']] });
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  test('every model problem is listed at once, with file and path', () => {
+    const bad = `
+Customer:
+  source: nowhere
+  table: customers
+  key: missing
+  retention: { column: name, keep: forever }
+  fields:
+    id: { type: Int }
+    name: { type: Strin }
+    n2: { type: String, column: id }
+  relationships:
+    orders: { entity: Nope, many: true, on: { id: customer_id } }
+    self: { entity: Customer, on: { name: id, ghost: id } }
+customer: { source: s }
+`;
+    const problems = problemsOf(() => buildModel([parseYaml('crm.yaml', bad)], ['s', 't']));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^crm\.yaml:9 Customer\.fields\.name\.type: .*"ID"\|"String"/),
+        expect.stringMatching(/^crm\.yaml:14 customer: invalid name "customer": entity names are PascalCase/),
+      ]),
+    );
+    // Schema errors stop before semantic checks; fix them and the semantic ones appear, all together.
+    const semantic = problemsOf(() => buildModel([parseYaml('crm.yaml', bad.replace('Strin', 'String').replace(/customer: \{ source: s \}\n/, ''))], ['s', 't']));
+    expect(semantic).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^crm\.yaml:3 Customer\.source: unknown source "nowhere"; expected one of "s", "t"/),
+        expect.stringMatching(/^crm\.yaml:5 Customer\.key: key "missing" is not one of the entity's fields/),
+        expect.stringMatching(/Customer\.retention\.keep: expected a duration such as 90d or 7y, found "forever"/),
+        expect.stringMatching(/Customer\.retention\.column: expected a DateTime or Date field, found String/),
+        expect.stringMatching(/Customer\.fields\.n2\.column: column "id" is mapped by another field/),
+        expect.stringMatching(/^crm\.yaml:12 Customer\.relationships\.orders\.entity: unknown entity "Nope"/),
+        expect.stringMatching(/Customer\.relationships\.self\.on\.name: cannot join Customer\.name \(String\) to Customer\.id \(Int\)/),
+        expect.stringMatching(/Customer\.relationships\.self\.on\.ghost: "ghost" is not a field of Customer/),
+      ]),
+    );
+    expect(semantic.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test('an entity declared in two files, and an empty model folder', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dg-model-'));
+    mkdirSync(path.join(dir, 'schema'));
+    writeFileSync(path.join(dir, 'schema', 'a.yaml'), good);
+    writeFileSync(path.join(dir, 'schema', 'b.yaml'), good.split('B:')[0]);
+    expect(problemsOf(() => loadModel(path.join(dir, 'schema'), ['s']))[0]).toMatch(/^b\.yaml:2 A: entity A is already declared in .*a\.yaml/);
+    expect(problemsOf(() => loadModel(dir, ['s']))[0]).toMatch(/no \*\.yaml model files found/);
+  });
+
+  test('the bundled demo model is valid', () => {
+    const r = loadModel(path.join(__dirname, '../../schema'), ['crm', 'sales', 'marketing']);
+    expect([...r.entities.keys()].sort()).toEqual(['Campaign', 'Consent', 'Customer', 'Lead', 'Order', 'OrderLine', 'Product', 'SalesRep']);
+  });
+});
