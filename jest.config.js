@@ -14,4 +14,5 @@ module.exports = {
   // jose@6 is ESM-only: let swc turn it into CJS (Jest on Node 20 cannot require(esm)).
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
 };

@@ -6,6 +6,7 @@ const USAGE = `usage: datagate <command> [options]
 commands:
   serve [--config datagate.yaml] [--port N]      run the gateway (PORT also sets the port)
   introspect <source> [--config f] [--out file]   read a live database and write a draft model (YAML)
+  seed [--config f] [--if-empty]                  load the demo data into real demo servers (embedded ones seed themselves)
 
 Run a command with --help for its options.`;
 
@@ -16,6 +17,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await (require('./serve') as typeof import('./serve')).serve(rest);
+      case 'seed':
+        return await (require('./seed') as typeof import('./seed')).seed(rest);
       case 'introspect':
         return await (require('./introspect') as typeof import('./introspect')).introspect(rest);
       case undefined:
