@@ -79,6 +79,7 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const adapter = await connectSource(sourceName, cfg);
+  quietKnex(adapter);
   try {
     await ping(adapter, sourceName, cfg, target, loaded.file);
     const progress = createProgress(sourceName);
@@ -136,6 +137,15 @@ async function ping(adapter: SourceAdapter, name: string, cfg: SourceConfig, tar
           : `check that the database server is running and reachable from here, and the host and port in sources.${name}.url (${configFile})`;
     throw new CliFailure(`cannot connect to source "${name}" (${target})${driverCode(e)}: ${check}`);
   }
+}
+
+/**
+ * knex prints pool warnings such as `Acquire connection error` with a stack to stdout, where the model goes:
+ * this command says what failed itself, once, on stderr.
+ */
+function quietKnex(adapter: SourceAdapter): void {
+  const quiet = () => undefined;
+  (adapter.knex.client as { logger: unknown }).logger = { debug: quiet, warn: quiet, error: quiet, deprecate: quiet };
 }
 
 /** Engine, host, port and database of a source, never its user or password. */

@@ -55,7 +55,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       schema,
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
       includeStacktraceInErrorResponses: false,
-      status400ForVariableCoercionErrors: true,
       formatError: createFormatError(log),
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });

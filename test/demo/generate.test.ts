@@ -1,6 +1,6 @@
-import { createDemoDataset, DEMO_REFERENCE_DATE, demoSizes, type DemoRow, type DemoTableName } from '../../src/demo/generate';
+import { createDemoDataset, DEMO_REFERENCE_DATE, demoSizes, type DemoRow } from '../../src/demo/generate';
 import { REGIONS } from '../../src/demo/names';
-import { DEMO_TABLES } from '../../src/demo/spec';
+import { DEMO_TABLES, type DemoTableName } from '../../src/demo/spec';
 import { generatedDigest } from './checksum';
 
 const REF = DEMO_REFERENCE_DATE.getTime();

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
 import { loadModel } from '../../src/model';
-import { createDemoDataset, DEMO_REFERENCE_DATE, type DemoTableName } from '../../src/demo/generate';
-import { type ColumnKind, DEMO_TABLES, demoTable } from '../../src/demo/spec';
+import { createDemoDataset, DEMO_REFERENCE_DATE } from '../../src/demo/generate';
+import { type ColumnKind, DEMO_TABLES, type DemoTableName, demoTable } from '../../src/demo/spec';
 
 const ROOT = path.join(__dirname, '../..');
 const SCHEMA_DIR = path.join(ROOT, 'schema');

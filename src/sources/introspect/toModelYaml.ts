@@ -55,6 +55,7 @@ export function toModelYaml(src: IntrospectedSource, sourceName: string, opts: M
   const skipped: string[] = [];
   const entities = draftEntities(src, warnings, skipped);
   addRelationships(src, entities, warnings);
+  entities.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const doc = new Document();
   const root = new YAMLMap();
@@ -71,12 +72,14 @@ export function toModelYaml(src: IntrospectedSource, sourceName: string, opts: M
   ];
   if (skipped.length) header.push(' Left out:', ...skipped.map((s) => `   ${s}`));
   doc.commentBefore = header.join('\n');
-  return { text: alignFlowMaps(doc.toString({ lineWidth: 0 })), warnings, entities: entities.map((e) => e.name) };
+  const text = alignFlowMaps(doc.toString({ lineWidth: 0 })).replace(/\n*$/, '\n');
+  return { text, warnings, entities: entities.map((e) => e.name) };
 }
 
 function draftEntities(src: IntrospectedSource, warnings: string[], skipped: string[]): DraftEntity[] {
   const out: DraftEntity[] = [];
   const names = new Set<string>();
+  const roots = new Set(RESERVED_ROOTS);
   for (const table of src.tables) {
     const columns: DraftEntity['columns'] = [];
     const fieldOf = new Map<string, string>();
@@ -99,22 +102,40 @@ function draftEntities(src: IntrospectedSource, warnings: string[], skipped: str
       skipped.push(reason);
       continue;
     }
-    let name = entityNameOf(table.name);
-    if (RESERVED_ROOTS.has(lowerFirst(name)) || RESERVED_ROOTS.has(pluralize(lowerFirst(name)))) name += 'Record';
-    name = uniqueName(name, (n) => names.has(n));
-    names.add(name);
+    const { name, plural } = nameEntity(table.name, names, roots);
     out.push({
       name,
       table,
       key: fieldOf.get(keyColumn)!,
-      keyGuessed: table.primaryKey.length !== 1,
-      plural: pluralOverride(table.name, name),
+      keyGuessed: !(table.primaryKey.length === 1 && table.primaryKey[0] === keyColumn),
+      plural,
       columns,
       fieldOf,
       relationships: [],
     });
   }
   return out;
+}
+
+/**
+ * A free entity name and plural: no other entity's name, and root fields (`customer`, `customers`,
+ * `customersConnection`, `customersAggregate`) that no other entity and no built-in field has.
+ */
+function nameEntity(table: string, names: Set<string>, roots: Set<string>): { name: string; plural?: string } {
+  const base = entityNameOf(table);
+  for (let i = 0; ; i++) {
+    const name = i === 0 ? base : i === 1 ? `${base}Record` : `${base}Record${i}`;
+    if (names.has(name)) continue;
+    const singular = lowerFirst(name);
+    const override = pluralOverride(table, name);
+    for (const plural of override ? [override, pluralize(singular)] : [pluralize(singular)]) {
+      const fields = [singular, plural, `${plural}Connection`, `${plural}Aggregate`];
+      if (plural === singular || fields.some((f) => roots.has(f))) continue;
+      names.add(name);
+      for (const f of fields) roots.add(f);
+      return { name, plural: plural === override ? plural : undefined };
+    }
+  }
 }
 
 /** The single-column primary key; else a column named `id`; else why there is none. */
@@ -141,6 +162,8 @@ function addRelationships(src: IntrospectedSource, entities: DraftEntity[], warn
     e.relationships.push({ name: uniqueName(name, taken(e)), ...r });
   };
 
+  // Two passes, so that every entity lists its own references first and their names win any tie.
+  const reverse: (() => void)[] = [];
   for (const from of entities) {
     const fks = from.table.foreignKeys;
     for (const fk of fks) {
@@ -164,14 +187,13 @@ function addRelationships(src: IntrospectedSource, entities: DraftEntity[], warn
       add(from, ambiguous ? stem : lowerFirst(to.name), { entity: to.name, many: false, on: pairs });
       // The referencing column alone being the key makes it one-to-one.
       const oneToOne = pairs.length === 1 && pairs[0][0] === from.key;
-      const reverse = oneToOne ? lowerFirst(from.name) : (from.plural ?? pluralize(lowerFirst(from.name)));
-      add(to, ambiguous ? `${reverse}By${pascalCase(stem)}` : reverse, {
-        entity: from.name,
-        many: !oneToOne,
-        on: pairs.map(([l, r]) => [r, l]),
-      });
+      const name = oneToOne ? lowerFirst(from.name) : (from.plural ?? pluralize(lowerFirst(from.name)));
+      reverse.push(() =>
+        add(to, ambiguous ? `${name}By${pascalCase(stem)}` : name, { entity: from.name, many: !oneToOne, on: pairs.map(([l, r]) => [r, l]) }),
+      );
     }
   }
+  for (const r of reverse) r();
 }
 
 function entityNode(doc: Document, e: DraftEntity, sourceName: string, opts: ModelYamlOptions): YAMLMap {

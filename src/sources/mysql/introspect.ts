@@ -44,6 +44,8 @@ export async function introspectMysql(knex: Knex, opts: IntrospectOptions = {}):
     [schema],
   );
   const jsonColumns = await jsonCheckedColumns(rows, schema);
+  // By code point, as on the other engines (MySQL collations put `_` after letters).
+  tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const columnsOf = groupBy(columns, (c) => c.table_name);
   const keysOf = groupBy(keys, (k) => k.table_name);
