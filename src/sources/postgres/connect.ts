@@ -36,7 +36,8 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const ClientPgLite = require('knex-pglite') as unknown;
-  const pglite = new PGlite();
+  // DATE stays text (a Date at local midnight would shift a day on hosts east or west of UTC).
+  const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v } });
   const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite } } as unknown as Knex.Config);
   return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(true), rowsOf, queryTimeoutMs: cfg.statementTimeout + 1000, onClose: async () => { if (!pglite.closed) await pglite.close(); } });
 }
