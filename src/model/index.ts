@@ -1,3 +1,3 @@
 export * from './types';
 export { loadModel, buildModel, createRegistry } from './loadModel';
-export { lowerFirst, pluralize } from './naming';
+export { lowerFirst, pluralize, RESERVED_ROOT_FIELDS } from './naming';

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { parseDuration, readYamlFile, validateYaml, type YamlFile } from '../config';
 import { ConfigError, ErrorCode, type ConfigProblem } from '../errors';
 import { modelFileSchema, type EntityInput } from './modelSchema';
-import { lowerFirst, pluralize } from './naming';
+import { lowerFirst, pluralize, RESERVED_ROOT_FIELDS } from './naming';
 import { NUMERIC_TYPES, type Entity, type Field, type FieldType, type Registry, type Relationship } from './types';
 
-const RESERVED_ROOTS = new Set(['health', 'sources', 'me', 'node']);
 
 export function createRegistry(entities: Iterable<Entity>): Registry {
   const map = new Map<string, Entity>();
@@ -77,7 +76,7 @@ export function buildModel(parsed: YamlFile[], sourceNames: readonly string[]): 
     for (const [root, suffix] of [[singular, ''], [plural, ''], [plural, 'Connection'], [plural, 'Aggregate']] as const) {
       const n = root + suffix;
       const other = rootNames.get(n);
-      if (other || RESERVED_ROOTS.has(n)) at(suffix ? ['plural'] : [], `root field "${n}" collides with ${other ? `entity ${other}` : 'a built-in field'}; set \`plural:\``);
+      if (other || RESERVED_ROOT_FIELDS.has(n)) at(suffix ? ['plural'] : [], `root field "${n}" collides with ${other ? `entity ${other}` : 'a built-in field'}; set \`plural:\``);
       rootNames.set(n, name);
     }
     entities.push({

@@ -9,3 +9,6 @@ export function pluralize(word: string): string {
   if (/(s|x|z|ch|sh)$/i.test(word)) return word + 'es';
   return word + 's';
 }
+
+/** Root fields of the hand-written API: no entity may generate one of these names. */
+export const RESERVED_ROOT_FIELDS: ReadonlySet<string> = new Set(['health', 'sources', 'me', 'myAccess', 'whyNot', 'catalog', 'accessRequests', 'auditLog', 'node', 'nodes']);

@@ -1,6 +1,5 @@
-import knex from 'knex';
 import type { Gateway } from '../../src/server';
-import { createMysqlDatabase, createPgDatabase, type TestDatabase } from '../support/databases';
+import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
 import { createCrm, createSales, FIXTURE_MODEL, startGateway } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { TcpProxy } from '../support/tcpProxy';
@@ -9,7 +8,6 @@ const LEAKS = /select |from "|from `|postgres:\/\/|mysql:\/\/|password|stack|\.t
 
 /** `sales` reached through a proxy the test can cut; `crm` direct. Run for both server dialects. */
 describe.each(['postgres', 'mysql'] as const)('a failing %s source fails only its own fields', (dialect) => {
-  const client = dialect === 'postgres' ? 'pg' : 'mysql2';
   let crm: TestDatabase, sales: TestDatabase;
   let proxy: TcpProxy;
   let gw: Gateway;
@@ -20,7 +18,7 @@ describe.each(['postgres', 'mysql'] as const)('a failing %s source fails only it
     crm = await create('crm');
     sales = await create('sales');
     for (const [db, fn] of [[crm, createCrm], [sales, createSales]] as const) {
-      const k = knex({ client, connection: db.url });
+      const k = knexFor(db.url);
       await fn(k);
       if (db === sales) {
         // A view that takes a second per call: only a statement timeout stops it.

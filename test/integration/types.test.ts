@@ -1,6 +1,6 @@
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { Gateway } from '../../src/server';
-import { createMysqlDatabase, createPgDatabase, type TestDatabase } from '../support/databases';
+import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
 import { startGateway, type Engine } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 
@@ -71,7 +71,7 @@ describe.each(['postgres', 'mysql', 'sqlite', 'pglite'] as Engine[])('types surv
     let source: { dialect: 'postgres' | 'mysql' | 'sqlite'; url?: string } = { dialect: sqlEngine };
     if (engine === 'postgres' || engine === 'mysql') {
       db = await (engine === 'postgres' ? createPgDatabase : createMysqlDatabase)('types');
-      const k = knex({ client: engine === 'postgres' ? 'pg' : 'mysql2', connection: engine === 'mysql' ? { ...parseMysql(db.url), timezone: 'Z' } : db.url });
+      const k = knexFor(db.url);
       try {
         await fill(k, sqlEngine);
       } finally {
@@ -127,7 +127,3 @@ describe.each(['postgres', 'mysql', 'sqlite', 'pglite'] as Engine[])('types surv
   });
 });
 
-function parseMysql(url: string) {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) };
-}

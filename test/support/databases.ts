@@ -81,3 +81,16 @@ export async function createMysqlDatabase(prefix = 't'): Promise<TestDatabase> {
     },
   };
 }
+
+/** A knex on a test database; MySQL sessions in UTC, as the gateway's own. */
+export function knexFor(url: string): Knex {
+  if (url.startsWith('mysql')) {
+    const u = new URL(url);
+    return knex({
+      client: 'mysql2',
+      connection: { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), timezone: 'Z' },
+      pool: { min: 0, max: 1 },
+    });
+  }
+  return knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+}

@@ -1,5 +1,5 @@
-import knex, { type Knex } from 'knex';
-import { createMysqlDatabase, createPgDatabase, type TestDatabase } from './databases';
+import type { Knex } from 'knex';
+import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from './databases';
 import { createCrm, createSales, fixtureData, type Engine, type SourceSpec } from './fixture';
 import type { SourceAdapter } from '../../src/sources';
 
@@ -11,8 +11,8 @@ export interface EngineSetup {
   cleanup(): Promise<void>;
 }
 
-async function load(client: 'pg' | 'mysql2', url: string, fn: (k: Knex) => Promise<void>): Promise<void> {
-  const k = knex({ client, connection: url, pool: { min: 0, max: 1 } });
+async function load(url: string, fn: (k: Knex) => Promise<void>): Promise<void> {
+  const k = knexFor(url);
   try {
     await fn(k);
   } finally {
@@ -24,12 +24,11 @@ async function load(client: 'pg' | 'mysql2', url: string, fn: (k: Knex) => Promi
 export async function setupEngine(engine: Engine, data = fixtureData()): Promise<EngineSetup> {
   if (engine === 'postgres' || engine === 'mysql') {
     const create = engine === 'postgres' ? createPgDatabase : createMysqlDatabase;
-    const client = engine === 'postgres' ? 'pg' : 'mysql2';
     const dbs: TestDatabase[] = [];
     try {
       dbs.push(await create('crm'), await create('sales'));
-      await load(client, dbs[0].url, (k) => createCrm(k, data));
-      await load(client, dbs[1].url, (k) => createSales(k, data));
+      await load(dbs[0].url, (k) => createCrm(k, data));
+      await load(dbs[1].url, (k) => createSales(k, data));
     } catch (e) {
       await Promise.allSettled(dbs.map((d) => d.drop()));
       throw e;

@@ -1,5 +1,5 @@
 import { Document, Pair, Scalar, YAMLMap } from 'yaml';
-import { lowerFirst, pluralize, type FieldType } from '../../model';
+import { lowerFirst, pluralize, RESERVED_ROOT_FIELDS, type FieldType } from '../../model';
 import { entityNameOf, fieldNameOf, pascalCase, pluralOverride, referenceStem, uniqueName } from './naming';
 import type { IntrospectedColumn, IntrospectedForeignKey, IntrospectedSource, IntrospectedTable } from './types';
 
@@ -16,11 +16,6 @@ export interface ModelYaml {
   entities: string[];
 }
 
-interface DraftField {
-  name: string;
-  column: IntrospectedColumn;
-}
-
 interface DraftRelationship {
   name: string;
   entity: string;
@@ -34,14 +29,12 @@ interface DraftEntity {
   key: string;
   keyGuessed: boolean;
   plural?: string;
-  /** Every column in order; `name` undefined for a column left out. */
+  /** Every column in order; `field` undefined for a column left out. */
   columns: { column: IntrospectedColumn; field?: string }[];
   fieldOf: Map<string, string>;
   relationships: DraftRelationship[];
 }
 
-/** Root fields the gateway declares itself (see RESERVED_ROOTS in src/model/loadModel.ts). */
-const RESERVED_ROOTS = new Set(['health', 'sources', 'me', 'node']);
 
 const ENGINE_NAMES = { postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', sqlite: 'SQLite' } as const;
 
@@ -79,7 +72,7 @@ export function toModelYaml(src: IntrospectedSource, sourceName: string, opts: M
 function draftEntities(src: IntrospectedSource, warnings: string[], skipped: string[]): DraftEntity[] {
   const out: DraftEntity[] = [];
   const names = new Set<string>();
-  const roots = new Set(RESERVED_ROOTS);
+  const roots = new Set(RESERVED_ROOT_FIELDS);
   for (const table of src.tables) {
     const columns: DraftEntity['columns'] = [];
     const fieldOf = new Map<string, string>();
@@ -165,7 +158,9 @@ function addRelationships(src: IntrospectedSource, entities: DraftEntity[], warn
   // Two passes, so that every entity lists its own references first and their names win any tie.
   const reverse: (() => void)[] = [];
   for (const from of entities) {
-    const fks = from.table.foreignKeys;
+    // In column order, whatever order the catalog gave (SQLite lists foreign keys last first).
+    const position = (fk: IntrospectedForeignKey) => from.table.columns.findIndex((c) => c.name === fk.columns[0]);
+    const fks = [...from.table.foreignKeys].sort((a, b) => position(a) - position(b));
     for (const fk of fks) {
       const where = `${from.table.name}(${fk.columns.join(', ')}) → ${fk.refSchema ? `${fk.refSchema}.` : ''}${fk.refTable}`;
       if (fk.refSchema) {

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import type { SourceConfig } from '../../config';
 import { createAdapter } from '../createAdapter';
+import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { mysqlDialect } from './dialect';
 
@@ -26,6 +27,7 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
   const seconds = cfg.statementTimeout / 1000;
   const k = knex({
     client: 'mysql2',
+    log: knexLog(name),
     connection: connectionFromUrl(cfg.url, cfg),
     pool: {
       min: 0,

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import type { SourceConfig } from '../../config';
 import { createAdapter } from '../createAdapter';
+import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { postgresDialect } from './dialect';
 
@@ -20,6 +21,7 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
   if (cfg.url) {
     const k = knex({
       client: 'pg',
+      log: knexLog(name),
       connection: {
         connectionString: cfg.url,
         statement_timeout: cfg.statementTimeout,
@@ -36,8 +38,8 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const ClientPgLite = require('knex-pglite') as unknown;
-  // DATE stays text (a Date at local midnight would shift a day on hosts east or west of UTC).
-  const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v } });
-  const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite } } as unknown as Knex.Config);
+  // As for pg: DATE stays text, a zone-less TIMESTAMP is UTC, whatever the host's time zone.
+  const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v, [TIMESTAMP_OID]: (v: string) => new Date(v.replace(' ', 'T') + 'Z') } });
+  const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite }, log: knexLog(name) } as unknown as Knex.Config);
   return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(true), rowsOf, queryTimeoutMs: cfg.statementTimeout + 1000, onClose: async () => { if (!pglite.closed) await pglite.close(); } });
 }

@@ -1,6 +1,7 @@
 import knex from 'knex';
 import type { SourceConfig } from '../../config';
 import { createAdapter } from '../createAdapter';
+import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { sqliteDialect } from './dialect';
 
@@ -15,6 +16,7 @@ export async function connectSqlite(name: string, cfg: SourceConfig): Promise<So
   const filename = sqliteFilename(cfg.url);
   const k = knex({
     client: 'better-sqlite3',
+    log: knexLog(name),
     // safeIntegers: 64-bit integers arrive as BigInt, never rounded through a double.
     connection: { filename, options: { safeIntegers: true } } as never,
     useNullAsDefault: true,
