@@ -27,10 +27,11 @@ function files(dir: string): string[] {
   });
 }
 
+/** `src/<part>/…` → part; also for an import of the part's folder itself (`../graph`). */
 function partOf(file: string): string | undefined {
   const rel = path.relative(root, file).split(path.sep);
   if (rel[0] === 'resolvers') return 'resolvers';
-  return rel[0] === 'src' && rel.length > 2 ? rel[1] : undefined;
+  return rel[0] === 'src' && rel.length >= 2 ? rel[1].replace(/\.ts$/, '') : undefined;
 }
 
 test('every part of src/ is declared', () => {
@@ -45,7 +46,7 @@ test('imports run one way', () => {
     if (!from) continue;
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)'(\.[^']+)'/g)) {
-      const to = partOf(path.resolve(path.dirname(file), m[1]) + '.ts');
+      const to = partOf(path.resolve(path.dirname(file), m[1]));
       if (to && to !== from && !ALLOWED[from].includes(to)) violations.push(`${path.relative(root, file)} (${from}) imports ${m[1]} (${to})`);
     }
   }
