@@ -21,8 +21,8 @@ describe.each(['postgres', 'mysql'] as const)('a failing %s source fails only it
       const k = knexFor(db.url);
       await fn(k);
       if (db === sales) {
-        // A view that takes a second per call: only a statement timeout stops it.
-        const sleep = dialect === 'postgres' ? '(select 1 from pg_sleep(1)) as slow' : 'sleep(1) as slow';
+        // A view that takes seconds: only a statement timeout (or a cut connection) stops it.
+        const sleep = dialect === 'postgres' ? '(select 1 from pg_sleep(3)) as slow' : 'sleep(3) as slow';
         await k.raw(`create view slow_orders as select id, customer_id, amount, status, created_at, ${sleep} from orders`);
       }
       await k.destroy();
@@ -45,7 +45,7 @@ SlowOrder:
 `,
     };
     ({ gw, url } = await startGateway(
-      { crm: { dialect, url: crm.url }, sales: { dialect, url: proxied.toString(), statementTimeout: '300ms', connectTimeout: '2s' } },
+      { crm: { dialect, url: crm.url }, sales: { dialect, url: proxied.toString(), statementTimeout: '1500ms', connectTimeout: '2s' } },
       { model },
     ));
   }, 60_000);
@@ -90,6 +90,19 @@ SlowOrder:
     expect(back.body.errors).toBeUndefined();
     expect(back.body.data).toEqual(ok.body.data);
   }, 60_000);
+
+  test('a connection cut in the middle of a query fails that field only, and the next query reconnects', async () => {
+    const pending = postGraphQL(url, '{ customer(id: 1) { id } slowOrders(limit: 1) { id slow } }');
+    await new Promise((r) => setTimeout(r, 400));
+    await proxy.stop();
+    const r = await pending;
+    await proxy.start();
+    expect(r.body.data).toEqual({ customer: { id: 1 }, slowOrders: null });
+    expect(r.body.errors?.[0].extensions?.code).toBe('SOURCE_UNAVAILABLE');
+    expect(r.text).not.toMatch(LEAKS);
+    const after = await postGraphQL(url, '{ orders(limit: 2, orderBy: [{id: ASC}]) { id } }');
+    expect(after.body).toEqual({ data: { orders: [{ id: 1 }, { id: 2 }] } });
+  }, 30_000);
 
   test('a statement past the source timeout is stopped by the server and reported as SOURCE_TIMEOUT', async () => {
     const started = Date.now();
