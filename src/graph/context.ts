@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import type { FieldNode } from 'graphql';
 import type { LimitsConfig, SourceConfig } from '../config';
 import type { Registry } from '../model';
 import type { Row, SourceAdapter } from '../sources';
@@ -30,8 +31,13 @@ export interface RequestContext {
   readonly requestId: string;
   readonly loaders: Map<string, DataLoader<unknown, Row[] | Row | null, string>>;
   readonly trace: QueryTrace[];
+  /**
+   * Per field occurrence (graphql-js reuses one fieldNodes array for every parent of a list):
+   * arguments and selection are the same for all parents in one request, so they are planned once.
+   */
+  readonly perField: WeakMap<readonly FieldNode[], unknown>;
 }
 
 export function createRequestContext(runtime: Runtime, requestId: string): RequestContext {
-  return { runtime, requestId, loaders: new Map(), trace: [] };
+  return { runtime, requestId, loaders: new Map(), trace: [], perField: new WeakMap() };
 }

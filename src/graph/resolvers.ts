@@ -111,20 +111,23 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
     const row = parent as Row;
     const key = locals.map((l) => row[l]);
     if (key.some((v) => v === null || v === undefined)) return rel.many ? [] : null;
-    const { runtime } = ctx;
-    const a = rel.many ? parseListArgs(runtime, runtime.registry, target, args) : undefined;
-    const fields = fieldsFor(target, subSelection(info.fieldNodes, info), rel.on.map(([, r]) => r));
-    const signature = JSON.stringify([args, fields]);
-    const loader = relationshipLoader(ctx, {
-      relationship: rel,
-      target,
-      fields,
-      where: a?.where ?? { kind: 'true' },
-      orderBy: a?.orderBy ?? [],
-      limit: a?.limit,
-      offset: a?.offset,
-      signature,
-    });
+    let loader = ctx.perField.get(info.fieldNodes) as ReturnType<typeof relationshipLoader> | undefined;
+    if (!loader) {
+      const { runtime } = ctx;
+      const a = rel.many ? parseListArgs(runtime, runtime.registry, target, args) : undefined;
+      const fields = fieldsFor(target, subSelection(info.fieldNodes, info), rel.on.map(([, r]) => r));
+      loader = relationshipLoader(ctx, {
+        relationship: rel,
+        target,
+        fields,
+        where: a?.where ?? { kind: 'true' },
+        orderBy: a?.orderBy ?? [],
+        limit: a?.limit,
+        offset: a?.offset,
+        signature: JSON.stringify([args, fields]),
+      });
+      ctx.perField.set(info.fieldNodes, loader);
+    }
     return loader.load(key);
   };
 }
