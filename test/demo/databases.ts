@@ -14,7 +14,13 @@ export interface DemoTestDatabase {
 }
 
 export async function openSqlite(): Promise<DemoTestDatabase> {
-  const db = knex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+  // Foreign-key enforcement is a per-connection pragma in SQLite; say it instead of relying on the build's default.
+  const db = knex({
+    client: 'better-sqlite3',
+    connection: { filename: ':memory:' },
+    useNullAsDefault: true,
+    pool: { min: 1, max: 1, afterCreate: (conn: { pragma: (s: string) => unknown }, done: (e: unknown, c: unknown) => void) => (conn.pragma('foreign_keys = ON'), done(null, conn)) },
+  });
   return { knex: db, close: () => db.destroy() };
 }
 
