@@ -16,6 +16,8 @@ export interface Capabilities {
   readonly windowFunctions: boolean;
   /** Most bound parameters one statement may carry; key sets larger than this are sent as one array/JSON parameter. */
   readonly maxBindParams: number;
+  /** A key set binds as one array parameter (`= any(?)`), so statements do not vary with its length. */
+  readonly arrayParams: boolean;
 }
 
 export interface CompiledQuery {

@@ -5,50 +5,70 @@ import { classifySourceError } from './classifyError';
 import { createRowDecoder, decodeAggregate } from './decode';
 import type { CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
 import { compilePlan } from './sql/compile';
+import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
+
+/** How an engine sends one statement: `sql` uses `?` markers; `name` identifies it for server-side prepared statements. */
+export type RunStatement = (sql: string, bindings: readonly unknown[], name: string) => Promise<Row[]>;
 
 export interface AdapterParts {
   name: string;
   dialect: Dialect;
   knex: Knex;
   sql: SqlDialect;
-  /** Driver result of `knex.raw` → rows. */
-  rowsOf(result: unknown): Row[];
-  /** Client-side guard in ms on top of the server's own statement timeout. */
-  queryTimeoutMs: number;
+  run: RunStatement;
   onClose?: () => Promise<void>;
 }
 
-/** The engine-independent half of every adapter: compile, run, decode, classify errors. */
+/** Statements kept per source; a deployment's query shapes are few, a flood of distinct shapes just starts over. */
+const MAX_PREPARED = 2000;
+
+/**
+ * The engine-independent half of every adapter: plan → prepared statement (cached per plan
+ * shape, so knex builds and compiles a shape once), bind, run, decode, classify errors.
+ */
 export function createAdapter(parts: AdapterParts): SourceAdapter {
-  const { name, knex, sql, rowsOf } = parts;
-  const decoderCache = new Map<string, (row: Row) => Row>();
-  const decoderFor = (plan: Extract<Plan, { kind: 'select' }>) => {
-    const key = `${plan.entity.name}\u0000${plan.fields.join(',')}`;
-    let d = decoderCache.get(key);
-    if (!d) decoderCache.set(key, (d = createRowDecoder(plan.entity, plan.fields)));
-    return d;
-  };
-  const run = async (q: CompiledQuery): Promise<Row[]> => {
+  const { name, knex, sql } = parts;
+  const prepared = new Map<string, Prepared & { name: string }>();
+  const decoders = new Map<string, (row: Row) => Row>();
+  let statements = 0;
+
+  const run = async (sqlText: string, bindings: readonly unknown[], statementName: string): Promise<Row[]> => {
+    // Listeners on the source's knex see every statement, as they would for knex's own queries.
+    if (knex.listenerCount('query')) knex.emit('query', { sql: sqlText, bindings, source: name });
     try {
-      const result = await knex.raw(q.sql, q.bindings as Knex.RawBinding[]).timeout(parts.queryTimeoutMs, { cancel: sql.capabilities.engine !== 'sqlite' });
-      return rowsOf(result);
+      return await parts.run(sqlText, bindings, statementName);
     } catch (e) {
       throw classifySourceError(name, e);
     }
   };
+
+  const preparedFor = (plan: Plan) => {
+    const { key, values, template } = parameterize(plan, !sql.capabilities.arrayParams);
+    let p = prepared.get(key);
+    if (!p) {
+      if (prepared.size >= MAX_PREPARED) prepared.clear();
+      p = { ...prepare(compilePlan(sql, template)), name: `dg_${name}_${++statements}` };
+      prepared.set(key, p);
+    }
+    return { p, values };
+  };
+
   return {
     name,
     dialect: parts.dialect,
     capabilities: sql.capabilities,
     knex,
     compile: (plan) => compilePlan(sql, plan),
-    run,
+    run: (q: CompiledQuery) => run(q.sql, q.bindings, ''),
     async execute(plan) {
-      const rows = await run(compilePlan(sql, plan));
+      const { p, values } = preparedFor(plan);
+      const rows = await run(p.sql, p.bind(values), p.name);
       switch (plan.kind) {
         case 'select': {
-          const decode = decoderFor(plan);
+          const key = `${plan.entity.name}\u0000${plan.fields.join(',')}`;
+          let decode = decoders.get(key);
+          if (!decode) decoders.set(key, (decode = createRowDecoder(plan.entity, plan.fields)));
           for (const r of rows) decode(r);
           return rows;
         }
@@ -65,11 +85,22 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       }
     },
     async ping() {
-      await run({ sql: 'select 1', bindings: [] });
+      await run('select 1', [], '');
     },
     async close() {
       await knex.destroy();
       await parts.onClose?.();
     },
   };
+}
+
+/** Borrows a connection from the knex pool the source owns, and gives it back whatever happens. */
+export async function withConnection<T>(knex: Knex, fn: (conn: any) => Promise<T>): Promise<T> {
+  const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+  const conn = await client.acquireConnection();
+  try {
+    return await fn(conn);
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }

@@ -1,6 +1,6 @@
 import knex, { type Knex } from 'knex';
 import type { SourceConfig } from '../../config';
-import { createAdapter } from '../createAdapter';
+import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { mysqlDialect } from './dialect';
@@ -43,5 +43,15 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
     },
     acquireConnectionTimeout: cfg.connectTimeout,
   });
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: mysqlDialect(), rowsOf: (r) => (r as [Row[]])[0], queryTimeoutMs: cfg.statementTimeout + 1000 });
+  // Client-side guard if the server stops answering altogether; max_statement_time comes first.
+  const timeout = cfg.statementTimeout + 2000;
+  const run: RunStatement = (sql, bindings) =>
+    withConnection(
+      k,
+      (conn) =>
+        new Promise<Row[]>((resolve, reject) =>
+          conn.query({ sql, values: bindings, timeout }, (err: unknown, rows: Row[]) => (err ? reject(err) : resolve(rows))),
+        ),
+    );
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: mysqlDialect(), run });
 }

@@ -1,6 +1,7 @@
 import knex from 'knex';
 import type { Capabilities } from '../SourceAdapter';
 import { baseOperators, ref } from '../sql/operators';
+import { bindValue } from '../sql/params';
 import { identityEncode } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
 
@@ -11,6 +12,7 @@ export function mysqlDialect(): SqlDialect {
     statementTimeout: true,
     windowFunctions: true,
     maxBindParams: 65535,
+    arrayParams: false,
   };
   return {
     capabilities,
@@ -29,8 +31,8 @@ export function mysqlDialect(): SqlDialect {
       ...baseOperators,
       // Case-sensitive whatever the column's collation; ilike compares lower-cased under the column's own collation.
       like: (b, n, s) => {
-        if (n.caseInsensitive) b.whereRaw('lower(??) like lower(?)', [ref(s, n.field), n.pattern]);
-        else b.whereRaw('?? like convert(? using utf8mb4) collate utf8mb4_bin', [ref(s, n.field), n.pattern]);
+        if (n.caseInsensitive) b.whereRaw('lower(??) like lower(?)', [ref(s, n.field), bindValue(n.pattern) as string]);
+        else b.whereRaw('?? like convert(? using utf8mb4) collate utf8mb4_bin', [ref(s, n.field), bindValue(n.pattern) as string]);
       },
     },
   };

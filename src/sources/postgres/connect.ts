@@ -1,6 +1,6 @@
 import knex, { type Knex } from 'knex';
 import type { SourceConfig } from '../../config';
-import { createAdapter } from '../createAdapter';
+import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { postgresDialect } from './dialect';
@@ -17,7 +17,11 @@ function getTypeParser(oid: number, format?: string): (v: string) => unknown {
 }
 
 export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
-  const rowsOf = (r: unknown) => (r as { rows: Row[] }).rows;
+/** `?` markers → `$1…$n` once per statement (statements are cached by shape, so this is not per request). */
+function numbered(sql: string): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
   if (cfg.url) {
     const k = knex({
       client: 'pg',
@@ -27,12 +31,23 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
         statement_timeout: cfg.statementTimeout,
         connectionTimeoutMillis: cfg.connectTimeout,
         application_name: 'datagate',
+        // Client-side guard if the server stops answering altogether; the server's statement_timeout comes first.
+        query_timeout: cfg.statementTimeout + 2000,
         types: { getTypeParser },
       } as Knex.PgConnectionConfig,
       pool: { min: 0, max: cfg.pool, idleTimeoutMillis: 30_000 },
       acquireConnectionTimeout: cfg.connectTimeout,
     });
-    return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(false), rowsOf, queryTimeoutMs: cfg.statementTimeout + 1000 });
+    const texts = new Map<string, string>();
+    // Named statements: PostgreSQL parses and plans each query shape once per connection.
+    const run: RunStatement = (sql, bindings, statementName) =>
+      withConnection(k, async (conn) => {
+        let text = texts.get(sql);
+        if (text === undefined) texts.set(sql, (text = numbered(sql)));
+        const result = await conn.query(statementName ? { name: statementName, text, values: bindings } : { text, values: bindings });
+        return result.rows as Row[];
+      });
+    return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(false), run });
   }
   // Embedded: PGlite, in memory. It allows one connection, so knex-pglite pins the pool to 1.
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -41,5 +56,8 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
   // As for pg: DATE stays text, a zone-less TIMESTAMP is UTC, whatever the host's time zone.
   const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v, [TIMESTAMP_OID]: (v: string) => new Date(v.replace(' ', 'T') + 'Z') } });
   const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite }, log: knexLog(name) } as unknown as Knex.Config);
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(true), rowsOf, queryTimeoutMs: cfg.statementTimeout + 1000, onClose: async () => { if (!pglite.closed) await pglite.close(); } });
+  // The pool's one connection is the PGlite instance itself; borrowing it keeps statements out of a running transaction.
+  const run: RunStatement = (sql, bindings) =>
+    withConnection(k, async (db: InstanceType<typeof PGlite>) => (await db.query<Row>(numbered(sql), bindings as unknown[])).rows);
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(true), run, onClose: async () => { if (!pglite.closed) await pglite.close(); } });
 }

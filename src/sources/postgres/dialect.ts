@@ -1,6 +1,7 @@
 import knex from 'knex';
 import type { Capabilities } from '../SourceAdapter';
 import { baseOperators, field, ref } from '../sql/operators';
+import { bindValue } from '../sql/params';
 import { identityEncode, orderTermWithNulls } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
 
@@ -11,6 +12,7 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     statementTimeout: !embedded,
     windowFunctions: true,
     maxBindParams: 65535,
+    arrayParams: true,
   };
   return {
     capabilities,
@@ -24,11 +26,11 @@ export function postgresDialect(embedded: boolean): SqlDialect {
       in: (b, n, s, c) => {
         if (n.fields.length !== 1) return baseOperators.in(b, n, s, c);
         const type = field(s, n.fields[0]).type;
-        const values = n.values.map((v) => c.dialect.encode(type, v[0]));
+        const values = bindValue(n.values, (list) => (list as unknown[][]).map((v) => c.dialect.encode(type, v[0])));
         b.whereRaw(n.negate ? 'not (?? = any(?))' : '?? = any(?)', [ref(s, n.fields[0]), values as never]);
       },
       like: (b, n, s) => {
-        b.whereRaw(n.caseInsensitive ? '?? ilike ?' : '?? like ?', [ref(s, n.field), n.pattern]);
+        b.whereRaw(n.caseInsensitive ? '?? ilike ?' : '?? like ?', [ref(s, n.field), bindValue(n.pattern) as string]);
       },
     },
   };

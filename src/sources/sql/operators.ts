@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { UnreachableCaseError } from '../../errors';
 import type { Entity, Field } from '../../model';
 import type { Condition } from '../../planning';
+import { bindValue } from './params';
 import type { SqlDialect } from './SqlDialect';
 
 /** The table alias and entity a condition is evaluated against. */
@@ -45,20 +46,27 @@ function sub(node: Condition, scope: Scope, ctx: CompileContext) {
   };
 }
 
-/** Column = key for single columns, OR of ANDs for composite keys. */
+/** Length of a key set, whether it is the real list or the Param standing for it. */
+export function listLength(values: unknown): number {
+  return (values as { length: number }).length;
+}
+
+/** Column = key for single columns, OR of ANDs for composite keys; one bound value per element. */
 export function genericKeySet(b: Knex.QueryBuilder, node: Node<'in'>, scope: Scope, ctx: CompileContext): void {
   const { fields, values, negate } = node;
   const types = fields.map((f) => field(scope, f).type);
+  const n = listLength(values);
+  const at = (row: number, col: number) => bindValue(values, (list) => ctx.dialect.encode(types[col], (list as unknown[][])[row][col]));
   if (fields.length === 1) {
-    const vals = values.map((v) => ctx.dialect.encode(types[0], v[0]));
+    const vals = Array.from({ length: n }, (_, row) => at(row, 0));
     if (negate) b.whereNotIn(ref(scope, fields[0]), vals as readonly string[]);
     else b.whereIn(ref(scope, fields[0]), vals as readonly string[]);
     return;
   }
   const tuples = function (this: Knex.QueryBuilder) {
-    for (const tuple of values)
+    for (let row = 0; row < n; row++)
       this.orWhere(function () {
-        fields.forEach((f, i) => this.where(ref(scope, f), ctx.dialect.encode(types[i], tuple[i]) as never));
+        fields.forEach((f, col) => this.where(ref(scope, f), at(row, col) as never));
       });
   };
   if (negate) b.whereNot(tuples);
@@ -86,7 +94,8 @@ export const baseOperators: OperatorTable = {
     b.whereNot(sub(n.item, s, c));
   },
   compare: (b, n, s, c) => {
-    b.where(ref(s, n.field), SQL_COMPARE[n.op], c.dialect.encode(field(s, n.field).type, n.value) as never);
+    const type = field(s, n.field).type;
+    b.where(ref(s, n.field), SQL_COMPARE[n.op], bindValue(n.value, (v) => c.dialect.encode(type, v)) as never);
   },
   in: genericKeySet,
   isNull: (b, n, s) => {
@@ -94,8 +103,8 @@ export const baseOperators: OperatorTable = {
     else b.whereNotNull(ref(s, n.field));
   },
   like: (b, n, s) => {
-    if (n.caseInsensitive) b.whereRaw('lower(??) like lower(?)', [ref(s, n.field), n.pattern]);
-    else b.whereRaw('?? like ?', [ref(s, n.field), n.pattern]);
+    if (n.caseInsensitive) b.whereRaw('lower(??) like lower(?)', [ref(s, n.field), bindValue(n.pattern) as string]);
+    else b.whereRaw('?? like ?', [ref(s, n.field), bindValue(n.pattern) as string]);
   },
   related: (b, n, s, c) => {
     const alias = c.nextAlias();

@@ -1,6 +1,7 @@
 import knex from 'knex';
 import type { SourceConfig } from '../../config';
-import { createAdapter } from '../createAdapter';
+import type Database from 'better-sqlite3';
+import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { sqliteDialect } from './dialect';
@@ -23,5 +24,18 @@ export async function connectSqlite(name: string, cfg: SourceConfig): Promise<So
     // better-sqlite3 is synchronous and in-process: one connection, and an in-memory database exists only on it.
     pool: { min: 1, max: 1 },
   });
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: sqliteDialect(!cfg.url), rowsOf: (r) => r as Row[], queryTimeoutMs: cfg.statementTimeout + 1000 });
+  // Prepared statements per connection, by SQL text.
+  const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+  const run: RunStatement = (sql, bindings) =>
+    withConnection(k, async (db: Database.Database) => {
+      let cache = statements.get(db);
+      if (!cache) statements.set(db, (cache = new Map()));
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= 2000) cache.clear();
+        cache.set(sql, (stmt = db.prepare(sql)));
+      }
+      return stmt.all(...bindings) as Row[];
+    });
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: sqliteDialect(!cfg.url), run });
 }

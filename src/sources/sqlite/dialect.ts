@@ -1,7 +1,8 @@
 import knex from 'knex';
 import type { FieldType } from '../../model';
 import type { Capabilities } from '../SourceAdapter';
-import { baseOperators, field, ref } from '../sql/operators';
+import { baseOperators, field, listLength, ref } from '../sql/operators';
+import { bindValue } from '../sql/params';
 import { orderTermWithNulls } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
 
@@ -39,6 +40,7 @@ export function sqliteDialect(embedded: boolean): SqlDialect {
     statementTimeout: false,
     windowFunctions: true,
     maxBindParams: 32766,
+    arrayParams: false,
   };
   return {
     capabilities,
@@ -50,14 +52,14 @@ export function sqliteDialect(embedded: boolean): SqlDialect {
       ...baseOperators,
       // One JSON parameter for any number of keys: SQLite allows at most 32766 bound values.
       in: (b, n, s, c) => {
-        if (n.fields.length !== 1 || n.values.length < 500) return baseOperators.in(b, n, s, c);
+        if (n.fields.length !== 1 || listLength(n.values) < 500) return baseOperators.in(b, n, s, c);
         const type = field(s, n.fields[0]).type;
-        const json = JSON.stringify(n.values.map((v) => encodeSqlite(type, v[0])));
-        b.whereRaw(n.negate ? '?? not in (select value from json_each(?))' : '?? in (select value from json_each(?))', [ref(s, n.fields[0]), json]);
+        const json = bindValue(n.values, (list) => JSON.stringify((list as unknown[][]).map((v) => encodeSqlite(type, v[0]))));
+        b.whereRaw(n.negate ? '?? not in (select value from json_each(?))' : '?? in (select value from json_each(?))', [ref(s, n.fields[0]), json as string]);
       },
       like: (b, n, s) => {
-        if (n.caseInsensitive) b.whereRaw("lower(??) like lower(?) escape '\\'", [ref(s, n.field), n.pattern]);
-        else b.whereRaw('?? glob ?', [ref(s, n.field), likeToGlob(n.pattern)]);
+        if (n.caseInsensitive) b.whereRaw("lower(??) like lower(?) escape '\\'", [ref(s, n.field), bindValue(n.pattern) as string]);
+        else b.whereRaw('?? glob ?', [ref(s, n.field), bindValue(n.pattern, (p) => likeToGlob(p as string)) as string]);
       },
     },
   };
