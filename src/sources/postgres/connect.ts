@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 import type { SourceConfig } from '../../config';
 import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
 import { knexLog } from '../knexLog';
@@ -7,13 +8,26 @@ import { postgresDialect } from './dialect';
 
 const DATE_OID = 1082;
 const TIMESTAMP_OID = 1114;
+const TIMESTAMPTZ_OID = 1184;
 
-/** Per-connection type parsers (never pg's global ones): DATE stays text, zone-less TIMESTAMP is read as UTC. */
+/**
+ * Timestamp text → ISO-8601 UTC with milliseconds, straight from the wire format, without a Date
+ * round trip: the session runs in UTC, so timestamptz reads `2026-10-31 12:00:00.123456+00`, and a
+ * zone-less timestamp is taken as UTC. Anything unusual (infinity, BC, other offsets) goes through Date.
+ */
+const WIRE_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(\+00)?$/;
+export function timestampToIso(v: string): string {
+  const m = WIRE_TIMESTAMP.exec(v);
+  if (m) return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  const d = new Date(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  return Number.isNaN(d.getTime()) ? v : d.toISOString();
+}
+
+/** Per-connection type parsers (never pg's global ones): DATE stays text, timestamps become ISO text. */
 function getTypeParser(oid: number, format?: string): (v: string) => unknown {
   if (oid === DATE_OID) return (v) => v;
-  if (oid === TIMESTAMP_OID) return (v) => new Date(v.replace(' ', 'T') + 'Z');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('pg').types.getTypeParser(oid, format);
+  if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return timestampToIso;
+  return pg.types.getTypeParser(oid, format as 'text');
 }
 
 export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
@@ -31,6 +45,7 @@ function numbered(sql: string): string {
         statement_timeout: cfg.statementTimeout,
         connectionTimeoutMillis: cfg.connectTimeout,
         application_name: 'datagate',
+        options: '-c TimeZone=UTC',
         // Client-side guard if the server stops answering altogether; the server's statement_timeout comes first.
         query_timeout: cfg.statementTimeout + 2000,
         types: { getTypeParser },

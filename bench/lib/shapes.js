@@ -1,0 +1,112 @@
+'use strict';
+/**
+ * The measured request shapes: the GraphQL body every server receives (fixed), and the raw
+ * baseline's hand-written SQL for it. The raw answers must be byte-identical to datagate's:
+ * objects are built with their keys in the query's selection order.
+ */
+
+const REGION = 'EU';
+
+const Q1 = `query Q1 {
+  customers(where: {region: {eq: "${REGION}"}}, orderBy: [{name: ASC}], limit: 50) { id name email region segment }
+}`;
+
+const Q2 = `query Q2 {
+  customers(where: {region: {eq: "${REGION}"}}, orderBy: [{name: ASC}], limit: 20) {
+    id name region
+    orders(orderBy: [{created_at: DESC}], limit: 10) { id amount status created_at }
+  }
+}`;
+
+const Q3 = `query Q3($id: Int!) {
+  customer(id: $id) { id name email phone region segment rep_id created_at updated_at }
+}`;
+
+const Q4 = `query Q4 {
+  ordersAggregate(groupBy: [status]) { group { status } count sum { amount } }
+}`;
+
+const Q5 = `query Q5 {
+  customers(where: {region: {eq: "${REGION}"}}, orderBy: [{name: ASC}], limit: 20) {
+    id name region
+    salesOrders(orderBy: [{created_at: DESC}], limit: 10) { id amount status created_at }
+  }
+}`;
+
+/** Q3 cycles through these keys: 100 ids spread over the 100,000 customers (deterministic). */
+const Q3_IDS = Array.from({ length: 100 }, (_, i) => ((i * 7919 + 13) % 100_000) + 1);
+
+const body = (query, operationName, variables) => JSON.stringify(variables ? { query, variables, operationName } : { query, operationName });
+
+// ------------------------------------------------------------------ raw SQL
+
+const SQL = {
+  q1: `select id, name, email, region, segment from customers where region = $1 order by name, id limit 50`,
+  q2customers: `select id, name, region from customers where region = $1 order by name, id limit 20`,
+  // The same strategy as datagate (one query for the whole level, ROW_NUMBER per parent).
+  q2orders: `select id, customer_id, amount, status, created_at from (
+      select id, customer_id, amount, status, created_at,
+             row_number() over (partition by customer_id order by created_at desc, id) as rn
+      from orders where customer_id = any($1)) o
+    where rn <= 10 order by customer_id, rn`,
+  q3: `select id, name, email, phone, region, segment, rep_id, created_at, updated_at from customers where id = $1`,
+  q4: `select status, count(*)::int as count, sum(amount)::text as amount from orders group by status order by status`,
+  q5orders: `select id, customer_id, amount, status, created_at from (
+      select id, customer_id, amount, status, created_at,
+             row_number() over (partition by customer_id order by created_at desc, id) as rn
+      from orders where customer_id in (?)) o
+    where rn <= 10 order by customer_id, rn`,
+};
+
+const iso = (d) => (d instanceof Date ? d.toISOString() : d);
+const orderOut = (o) => ({ id: o.id, amount: o.amount, status: o.status, created_at: iso(o.created_at) });
+
+function groupOrders(rows) {
+  const by = new Map();
+  for (const o of rows) {
+    let g = by.get(o.customer_id);
+    if (!g) by.set(o.customer_id, (g = []));
+    g.push(orderOut(o));
+  }
+  return by;
+}
+
+/** Raw handlers: (db, variables) → the `data` object. db = { pg: pg.Pool, mysql: mysql2 pool or null }. */
+const RAW = {
+  async Q1(db) {
+    const { rows } = await db.pg.query(SQL.q1, [REGION]);
+    return { customers: rows };
+  },
+  async Q2(db) {
+    const { rows: customers } = await db.pg.query(SQL.q2customers, [REGION]);
+    const { rows: orders } = await db.pg.query(SQL.q2orders, [customers.map((c) => c.id)]);
+    const by = groupOrders(orders);
+    return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, orders: by.get(c.id) ?? [] })) };
+  },
+  async Q3(db, variables) {
+    const { rows } = await db.pg.query(SQL.q3, [variables.id]);
+    const c = rows[0];
+    return { customer: c ? { ...c, created_at: iso(c.created_at), updated_at: iso(c.updated_at) } : null };
+  },
+  async Q4(db) {
+    const { rows } = await db.pg.query(SQL.q4);
+    return { ordersAggregate: rows.map((r) => ({ group: { status: r.status }, count: r.count, sum: { amount: r.amount } })) };
+  },
+  async Q5(db) {
+    const { rows: customers } = await db.pg.query(SQL.q2customers, [REGION]);
+    const [orders] = await db.mysql.query(SQL.q5orders, [customers.map((c) => c.id)]);
+    const by = groupOrders(orders);
+    return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, salesOrders: by.get(c.id) ?? [] })) };
+  },
+};
+
+/** name → { title, bodies (one, or one per Q3 id), needsMysql } */
+const SHAPES = {
+  Q1: { title: 'flat list: 50 customers of a region ordered by name, 5 columns', bodies: [body(Q1, 'Q1')], needsMysql: false },
+  Q2: { title: 'nested 1:N: 20 customers, each with its latest 10 orders (PG)', bodies: [body(Q2, 'Q2')], needsMysql: false },
+  Q3: { title: 'by key: one customer, 9 columns, cycling through 100 ids', bodies: Q3_IDS.map((id) => body(Q3, 'Q3', { id })), needsMysql: false },
+  Q4: { title: 'grouped aggregate: count and sum(amount) of 1M orders by status', bodies: [body(Q4, 'Q4')], needsMysql: false },
+  Q5: { title: 'cross-source: 20 customers (PG), each with its latest 10 salesOrders (MySQL)', bodies: [body(Q5, 'Q5')], needsMysql: true },
+};
+
+module.exports = { SHAPES, RAW, SQL, Q3_IDS, REGION };
