@@ -59,7 +59,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });
     await apollo.start();
-    const server = http.createServer(createHttpHandler(apollo, runtime, { maxBodyBytes: 100 * 1024 }));
+    const http_ = createHttpHandler(apollo, runtime, { maxBodyBytes: 100 * 1024 });
+    const server = http.createServer(http_.handler);
     server.keepAliveTimeout = 65_000;
     return {
       runtime,
@@ -74,9 +75,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
             resolve(`http://${a.address === '0.0.0.0' || a.address === '::' ? 'localhost' : a.address}:${a.port}/graphql`);
           });
         }),
+      /** Stops accepting, lets requests in flight finish (10 s at most), then closes Apollo and the sources. */
       async close() {
-        await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
-        server.closeAllConnections?.();
+        const closed = new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+        server.closeIdleConnections();
+        await http_.drain(10_000);
+        server.closeAllConnections();
+        await closed;
         await apollo.stop();
         await Promise.allSettled([...sources.values()].map((s) => s.close()));
       },

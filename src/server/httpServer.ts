@@ -39,7 +39,27 @@ function readBody(req: http.IncomingMessage, max: number): Promise<string | null
  * in the request path, one `end()` with content-length (see PERFORMANCE-NOTES).
  */
 export function createHttpHandler(apollo: ApolloServer<RequestContext>, runtime: Runtime, opts: HttpOptions) {
-  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    inFlight++;
+    try {
+      await handle(req, res);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  };
+  /** Resolves once no request is being handled (or after `graceMs`). */
+  const drain = (graceMs: number) =>
+    new Promise<void>((resolve) => {
+      if (inFlight === 0) return resolve();
+      const timer = setTimeout(resolve, graceMs);
+      drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const q = req.url?.indexOf('?') ?? -1;
     const path = q >= 0 ? req.url!.slice(0, q) : (req.url ?? '/');
     const search = q >= 0 ? req.url!.slice(q) : '';
@@ -82,4 +102,5 @@ export function createHttpHandler(apollo: ApolloServer<RequestContext>, runtime:
       else res.destroy();
     }
   };
+  return { handler, drain };
 }

@@ -116,6 +116,18 @@ SlowOrder:
     expect(after.body.errors).toBeUndefined();
   }, 30_000);
 
+  test('closing the gateway lets a request in flight finish before the sources close', async () => {
+    const model = { ...FIXTURE_MODEL, 'slow.yaml': 'SlowOrder:\n  source: sales\n  table: slow_orders\n  key: id\n  fields:\n    id: { type: Int }\n    slow: { type: Int }\n' };
+    const { gw: g2, url: u2 } = await startGateway({ crm: { dialect, url: crm.url }, sales: { dialect, url: sales.url, statementTimeout: '10s' } }, { model });
+    const pending = postGraphQL(u2, '{ slowOrders(limit: 1) { id slow } }');
+    await new Promise((r) => setTimeout(r, 300));
+    const closing = g2.close();
+    const r = await pending;
+    await closing;
+    expect(r.body).toEqual({ data: { slowOrders: [{ id: 1, slow: expect.any(Number) }] } });
+    await expect(postGraphQL(u2, '{ orders { id } }')).rejects.toThrow();
+  }, 30_000);
+
   test('a source that refuses the credentials reports SOURCE_AUTH_FAILED without echoing them', async () => {
     const bad = new URL(crm.url);
     bad.username = 'no_such_user_dg';
