@@ -22,7 +22,7 @@ export function encodeCursor(key: Buffer, signature: string, values: readonly un
 
 const bad = (why: string) => new DatagateError(ErrorCode.BAD_CURSOR, `invalid cursor: ${why}; use a cursor from this connection's pageInfo or edges`);
 
-export function decodeCursor(key: Buffer, signature: string, entity: Entity, terms: readonly OrderTerm[], cursor: string): unknown[] {
+export function decodeCursor(key: Buffer, signature: string, terms: readonly OrderTerm[], cursor: string): unknown[] {
   const dot = cursor.indexOf('.');
   if (dot < 1 || cursor.length > 4096) throw bad('malformed');
   const payload = cursor.slice(0, dot);
@@ -36,6 +36,7 @@ export function decodeCursor(key: Buffer, signature: string, entity: Entity, ter
     throw bad('malformed');
   }
   if (sig !== signature || !Array.isArray(values) || values.length !== terms.length) throw bad('it was made for another ordering or filter');
-  // Rows hold DateTime as ISO text; conditions take Date objects.
-  return values.map((v, i) => (v !== null && entity.fields.get(terms[i].field)!.type === 'DateTime' ? new Date(v as string) : v));
+  // DateTime stays the row's ISO text, with every digit the source gave: a Date would cut microseconds
+  // and the next page would start again inside the rows already passed.
+  return values;
 }

@@ -54,7 +54,7 @@ export function connectionResolver(entity: Entity): Resolver {
     const fields = fieldsFor(entity, nodeSel, orderFields);
     const signature = orderSignature(entity, a.orderBy);
     let where = a.where;
-    if (typeof args.after === 'string') where = and(where, keysetAfter(a.orderBy, decodeCursor(runtime.cursorKey, signature, entity, a.orderBy, args.after)));
+    if (typeof args.after === 'string') where = and(where, keysetAfter(a.orderBy, decodeCursor(runtime.cursorKey, signature, a.orderBy, args.after)));
     else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
     const wantsRows = sel.has('edges') || sel.has('nodes') || sel.has('pageInfo');
     const [rows, total] = await Promise.all([

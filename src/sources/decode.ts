@@ -10,6 +10,22 @@ type Decoder = (v: unknown) => unknown;
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
+/**
+ * A server's timestamp text in UTC (`2026-10-31 12:00:00.123456`, PostgreSQL adds `+00`) → ISO-8601
+ * with at least millisecond and at most microsecond digits, so keyset cursors keep the full
+ * precision the database compares with. Other forms (infinity, BC, other offsets) go through Date.
+ */
+const WIRE_TIMESTAMP = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00|Z)?$/;
+export function wireTimestampToIso(v: string): string {
+  const m = WIRE_TIMESTAMP.exec(v);
+  if (m) {
+    const frac = m[3] ?? '';
+    return `${m[1]}T${m[2]}.${frac.padEnd(frac.length > 3 ? 6 : 3, '0')}Z`;
+  }
+  const d = new Date(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  return Number.isNaN(d.getTime()) ? v : d.toISOString();
+}
+
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
@@ -26,8 +42,9 @@ export const decoders: Record<FieldType, Decoder | null> = {
     if (v instanceof Date) return v.toISOString();
     const s = String(v);
     if (ISO_UTC.test(s)) return s;
-    // SQLite text such as `2024-01-02 03:04:05` without a zone is read as UTC.
-    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
+    // Text without a zone (SQLite, MySQL in a UTC session) is UTC.
+    if (WIRE_TIMESTAMP.test(s)) return wireTimestampToIso(s);
+    const d = new Date(s);
     return Number.isNaN(d.getTime()) ? s : d.toISOString();
   },
   Date: (v) => {

@@ -32,6 +32,13 @@ Typed:
     d: { type: Date }
     j: { type: JSON }
     s: { type: String }
+Event:
+  source: src
+  table: events
+  key: id
+  fields:
+    id: { type: Int }
+    ts: { type: DateTime, nullable: false }
 `,
 };
 
@@ -56,9 +63,20 @@ function encode(engine: 'postgres' | 'mysql' | 'sqlite', row: (typeof ROWS)[numb
   return out;
 }
 
+/** Timestamps that differ only in microseconds (where the engine keeps them), plus an exact tie. */
+const EVENT_TS = ['2026-01-01 00:00:00.000300', '2026-01-01 00:00:00.000100', '2026-01-01 00:00:00.000200', '2026-01-01 00:00:00.000200', '2026-01-01 00:00:00.001000'];
+const EVENTS_DDL: Record<'postgres' | 'mysql' | 'sqlite', string> = {
+  postgres: 'create table events (id int primary key, ts timestamptz(6) not null)',
+  mysql: 'create table events (id int primary key, ts datetime(6) not null)',
+  sqlite: 'create table events (id integer primary key, ts datetime not null)',
+};
+
 async function fill(k: Knex, engine: 'postgres' | 'mysql' | 'sqlite') {
   await k.raw(DDL[engine]);
   for (const r of ROWS) await k('typed').insert(encode(engine, r));
+  await k.raw(EVENTS_DDL[engine]);
+  for (const [i, ts] of EVENT_TS.entries())
+    await k('events').insert({ id: i + 1, ts: engine === 'postgres' ? `${ts}+00` : engine === 'mysql' ? ts : new Date(ts.replace(' ', 'T') + 'Z').toISOString() });
 }
 
 describe.each(['postgres', 'mysql', 'sqlite', 'pglite'] as Engine[])('types survive the trip on %s', (engine) => {
@@ -115,6 +133,26 @@ describe.each(['postgres', 'mysql', 'sqlite', 'pglite'] as Engine[])('types surv
     expect(await q({ b: { eq: false } })).toEqual([2]);
     expect(await q({ j: { isNull: true } })).toEqual([3]);
     if (sqlEngine !== 'sqlite') expect(await q({ dec: { eq: '-0.0000000001' } })).toEqual([2]);
+  });
+
+  test('cursor pages over timestamps that differ in microseconds neither repeat nor skip a row', async () => {
+    const seen: number[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const r: any = await postGraphQL(url, 'query($a: String) { eventsConnection(first: 1, after: $a, orderBy: [{ts: ASC}]) { nodes { id ts } pageInfo { hasNextPage endCursor } } }', { a: after });
+      expect(r.body.errors).toBeUndefined();
+      seen.push(...r.body.data.eventsConnection.nodes.map((n: { id: number }) => n.id));
+      if (!r.body.data.eventsConnection.pageInfo.hasNextPage) break;
+      after = r.body.data.eventsConnection.pageInfo.endCursor;
+    }
+    const all = (await postGraphQL(url, '{ events(orderBy: [{ts: ASC}]) { id ts } }')).body.data.events;
+    expect(seen).toEqual(all.map((e: { id: number }) => e.id));
+    expect([...seen].sort()).toEqual([1, 2, 3, 4, 5]);
+    if (sqlEngine !== 'sqlite') {
+      // Microseconds are kept, in order: 100, 200 (twice, by id), 300, 1000.
+      expect(seen).toEqual([2, 3, 4, 1, 5]);
+      expect(all[0].ts).toBe('2026-01-01T00:00:00.000100Z');
+    }
   });
 
   test('aggregates keep integer sums exact past 2^53', async () => {

@@ -1,15 +1,17 @@
 import { decoders } from '../../src/sources/decode';
-import { timestampToIso } from '../../src/sources/postgres/connect';
+import { wireTimestampToIso as timestampToIso } from '../../src/sources/decode';
 
 test.each([
-  ['2026-10-31 12:00:00.123456+00', '2026-10-31T12:00:00.123Z'],
+  ['2026-10-31 12:00:00.123456+00', '2026-10-31T12:00:00.123456Z'],
+  ['2026-10-31 12:00:00.123400', '2026-10-31T12:00:00.123400Z'],
+  ['2026-10-31 12:00:00.0001+00', '2026-10-31T12:00:00.000100Z'],
   ['2026-10-31 12:00:00.1+00', '2026-10-31T12:00:00.100Z'],
   ['2026-10-31 12:00:00+00', '2026-10-31T12:00:00.000Z'],
   ['2024-02-29 23:59:59.999', '2024-02-29T23:59:59.999Z'],
   ['2026-10-31 14:00:00.5+02', '2026-10-31T12:00:00.500Z'],
   ['2026-10-31 17:30:00+05:30', '2026-10-31T12:00:00.000Z'],
   ['infinity', 'infinity'],
-])('PostgreSQL wire timestamp %s → %s', (wire, iso) => {
+])('wire timestamp %s → %s', (wire, iso) => {
   expect(timestampToIso(wire)).toBe(iso);
 });
 

@@ -14,9 +14,9 @@ function connectionFromUrl(url: string, cfg: SourceConfig): Knex.MySql2Connectio
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
     connectTimeout: cfg.connectTimeout,
-    // Dates in UTC, DATE as text, exact BIGINT/DECIMAL as strings: nothing passes through a float.
+    // Dates and times as UTC text (microseconds kept), exact BIGINT/DECIMAL as strings: nothing passes through a float.
     timezone: 'Z',
-    dateStrings: ['DATE'],
+    dateStrings: ['DATE', 'DATETIME', 'TIMESTAMP'],
     supportBigNumbers: true,
     bigNumberStrings: true,
     charset: 'utf8mb4',
@@ -33,11 +33,15 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
       min: 0,
       max: cfg.pool,
       idleTimeoutMillis: 30_000,
-      // Server-side statement timeout: MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms).
+      // The session in UTC (TIMESTAMP columns convert to it); server-side statement timeout:
+      // MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms).
       afterCreate(conn: { query: (sql: string, cb: (err: unknown) => void) => void }, done: (err: unknown, c: unknown) => void) {
-        conn.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
-          if (!err) return done(null, conn);
-          conn.query(`SET SESSION max_execution_time = ${Math.round(cfg.statementTimeout)}`, (err2) => done(err2, conn));
+        conn.query(`SET time_zone = '+00:00'`, (tzErr) => {
+          if (tzErr) return done(tzErr, conn);
+          conn.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
+            if (!err) return done(null, conn);
+            conn.query(`SET SESSION max_execution_time = ${Math.round(cfg.statementTimeout)}`, (err2) => done(err2, conn));
+          });
         });
       },
     },

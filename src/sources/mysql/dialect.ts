@@ -2,7 +2,6 @@ import knex from 'knex';
 import type { Capabilities } from '../SourceAdapter';
 import { baseOperators, ref } from '../sql/operators';
 import { bindValue } from '../sql/params';
-import { identityEncode } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
 
 export function mysqlDialect(): SqlDialect {
@@ -17,8 +16,9 @@ export function mysqlDialect(): SqlDialect {
   return {
     capabilities,
     builder: knex({ client: 'mysql2' }),
-    // mysql2 binds Date in the connection's time zone, which the adapter sets to UTC.
-    encode: identityEncode,
+    // mysql2 binds Date in the connection's time zone (UTC). ISO text (a cursor's exact DateTime)
+    // becomes MySQL's own `YYYY-MM-DD HH:MM:SS.ffffff`, which it compares with full precision.
+    encode: (type, v) => (type === 'DateTime' && typeof v === 'string' ? v.replace('T', ' ').replace(/Z$/, '') : v),
     // MySQL sorts NULL as the smallest value and has no NULLS FIRST/LAST: sort on `is null` first.
     orderTerm: (r, t) => {
       const isDefault = (t.nulls === 'first') === (t.direction === 'asc');

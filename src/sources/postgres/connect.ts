@@ -2,6 +2,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { SourceConfig } from '../../config';
 import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
+import { wireTimestampToIso } from '../decode';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { postgresDialect } from './dialect';
@@ -10,23 +11,10 @@ const DATE_OID = 1082;
 const TIMESTAMP_OID = 1114;
 const TIMESTAMPTZ_OID = 1184;
 
-/**
- * Timestamp text → ISO-8601 UTC with milliseconds, straight from the wire format, without a Date
- * round trip: the session runs in UTC, so timestamptz reads `2026-10-31 12:00:00.123456+00`, and a
- * zone-less timestamp is taken as UTC. Anything unusual (infinity, BC, other offsets) goes through Date.
- */
-const WIRE_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(\+00)?$/;
-export function timestampToIso(v: string): string {
-  const m = WIRE_TIMESTAMP.exec(v);
-  if (m) return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
-  const d = new Date(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
-  return Number.isNaN(d.getTime()) ? v : d.toISOString();
-}
-
 /** Per-connection type parsers (never pg's global ones): DATE stays text, timestamps become ISO text. */
 function getTypeParser(oid: number, format?: string): (v: string) => unknown {
   if (oid === DATE_OID) return (v) => v;
-  if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return timestampToIso;
+  if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return wireTimestampToIso;
   return pg.types.getTypeParser(oid, format as 'text');
 }
 
@@ -69,7 +57,7 @@ function numbered(sql: string): string {
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const ClientPgLite = require('knex-pglite') as unknown;
   // As for pg: DATE stays text, a zone-less TIMESTAMP is UTC, whatever the host's time zone.
-  const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v, [TIMESTAMP_OID]: (v: string) => new Date(v.replace(' ', 'T') + 'Z') } });
+  const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v, [TIMESTAMP_OID]: wireTimestampToIso, [TIMESTAMPTZ_OID]: (v: string) => wireTimestampToIso(v) } });
   const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite }, log: knexLog(name) } as unknown as Knex.Config);
   // The pool's one connection is the PGlite instance itself; borrowing it keeps statements out of a running transaction.
   const run: RunStatement = (sql, bindings) =>
