@@ -30,7 +30,7 @@ const MAX_PREPARED = 2000;
 export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
   const prepared = new Map<string, Prepared & { name: string }>();
-  const decoders = new Map<string, (row: Row) => Row>();
+  const decoders = new Map<string, ((row: Row) => Row) | null>();
   let statements = 0;
 
   const run = async (sqlText: string, bindings: readonly unknown[], statementName: string): Promise<Row[]> => {
@@ -68,8 +68,8 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
         case 'select': {
           const key = `${plan.entity.name}\u0000${plan.fields.join(',')}`;
           let decode = decoders.get(key);
-          if (!decode) decoders.set(key, (decode = createRowDecoder(plan.entity, plan.fields)));
-          for (const r of rows) decode(r);
+          if (decode === undefined) decoders.set(key, (decode = createRowDecoder(plan.entity, plan.fields, sql.decodedTypes)));
+          if (decode) for (const r of rows) decode(r);
           return rows;
         }
         case 'count':
@@ -77,7 +77,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
         case 'aggregate': {
           const groupDecode = createRowDecoder(plan.entity, plan.groupBy);
           return rows.map((r) => {
-            groupDecode(r);
+            groupDecode?.(r);
             for (const a of plan.aggregates) r[a.alias] = decodeAggregate(a.fn, a.field ? plan.entity.fields.get(a.field)!.type : undefined, r[a.alias]);
             return r;
           });

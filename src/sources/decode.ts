@@ -61,13 +61,19 @@ export const decoders: Record<FieldType, Decoder | null> = {
   },
 };
 
-/** Builds, once per (entity, field list), a function that decodes rows in place. */
-export function createRowDecoder(entity: Entity, fields: readonly string[]): (row: Row) => Row {
+/**
+ * Builds, once per (entity, field list), a function that decodes rows in place; null when no field
+ * needs it. `needed`: the types this engine's driver may return in a form the GraphQL scalars'
+ * own serialisation does not turn into the canonical value (all types when omitted).
+ */
+export function createRowDecoder(entity: Entity, fields: readonly string[], needed?: ReadonlySet<FieldType>): ((row: Row) => Row) | null {
   const steps: [string, Decoder][] = [];
   for (const f of fields) {
-    const d = decoders[entity.fields.get(f)!.type];
-    if (d) steps.push([f, d]);
+    const type = entity.fields.get(f)!.type;
+    const d = decoders[type];
+    if (d && (!needed || needed.has(type))) steps.push([f, d]);
   }
+  if (steps.length === 0) return null;
   return (row) => {
     for (const [f, d] of steps) {
       const v = row[f];

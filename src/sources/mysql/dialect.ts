@@ -19,6 +19,8 @@ export function mysqlDialect(): SqlDialect {
     // mysql2 binds Date in the connection's time zone (UTC). ISO text (a cursor's exact DateTime)
     // becomes MySQL's own `YYYY-MM-DD HH:MM:SS.ffffff`, which it compares with full precision.
     encode: (type, v) => (type === 'DateTime' && typeof v === 'string' ? v.replace('T', ' ').replace(/Z$/, '') : v),
+    // DATETIME text needs its T and Z, MariaDB's JSON is text, a binary string column is a Buffer.
+    decodedTypes: new Set(['String', 'DateTime', 'JSON', 'Boolean']),
     // MySQL sorts NULL as the smallest value and has no NULLS FIRST/LAST: sort on `is null` first.
     orderTerm: (r, t) => {
       const isDefault = (t.nulls === 'first') === (t.direction === 'asc');

@@ -18,6 +18,8 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     capabilities,
     builder: knex({ client: 'pg' }),
     encode: identityEncode,
+    // The adapter's type parsers already give DATE and timestamps as text; numeric and int8 come as exact text.
+    decodedTypes: new Set(),
     // PostgreSQL sorts NULL as the largest value.
     orderTerm: orderTermWithNulls(true),
     operators: {
