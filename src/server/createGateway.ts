@@ -12,6 +12,7 @@ import { loadModel } from '../model';
 import { connectSources, type SourceAdapter } from '../sources';
 import { createFormatError, type Logger } from './formatError';
 import { createHttpHandler } from './httpServer';
+import { createJitGateway } from './jitExecutor';
 import { buildGatewaySchema } from './schema';
 
 export interface GatewayOptions {
@@ -52,7 +53,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     };
     const schema = await buildGatewaySchema(registry);
     const apollo = new ApolloServer<RequestContext>({
-      schema,
+      gateway: createJitGateway(schema),
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
       includeStacktraceInErrorResponses: false,
       formatError: createFormatError(log),

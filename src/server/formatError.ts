@@ -3,6 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, isDatagateError } from '../errors';
 
+/** The error a resolver threw, through graphql-js's, graphql-jit's and Apollo's wrappers. */
+function originalOf(error: unknown): unknown {
+  let cur: unknown = error;
+  for (let depth = 0; depth < 5 && cur; depth++) {
+    if (isDatagateError(cur)) return cur;
+    cur = (cur as { originalError?: unknown }).originalError;
+  }
+  return unwrapResolverError(error);
+}
+
 /** Apollo's codes for errors about the request itself, raised before any resolver runs. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
@@ -15,7 +25,7 @@ export type Logger = (record: Record<string, unknown>) => void;
  */
 export function createFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const original = originalOf(error);
     if (isDatagateError(original)) {
       if (original.cause) log({ level: 'warn', code: original.code, path: formatted.path, cause: String((original.cause as Error)?.message ?? original.cause) });
       return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...original.details } };
