@@ -58,7 +58,8 @@ export function buildModel(parsed: YamlFile[], sourceNames: readonly string[]): 
       const column = f.column ?? fname;
       if (columns.has(column)) at(['fields', fname, 'column'], `column "${column}" is mapped by another field`);
       columns.add(column);
-      fields.set(fname, Object.freeze({ name: fname, column, type: f.type, nullable: f.nullable ?? fname !== input.key, description: f.description, tags: Object.freeze([...f.tags]) }));
+      if (f.scale !== undefined && f.type !== 'Decimal') at(['fields', fname, 'scale'], `scale applies to Decimal fields only, found it on a ${f.type}`);
+      fields.set(fname, Object.freeze({ name: fname, column, type: f.type, nullable: f.nullable ?? fname !== input.key, description: f.description, tags: Object.freeze([...f.tags]), scale: f.scale }));
     }
     if (!fields.has(input.key)) at(['key'], `key "${input.key}" is not one of the entity's fields`);
     else if (fields.get(input.key)!.type === 'JSON') at(['key'], 'a key cannot be a JSON field');

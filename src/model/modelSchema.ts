@@ -12,6 +12,8 @@ const fieldSchema = z.strictObject({
   description: z.string().optional(),
   tags: z.array(z.string()).default([]),
   nullable: z.boolean().optional(),
+  /** Digits after the point of a Decimal, used to print values an engine returns as doubles (SQLite). */
+  scale: z.number().int().min(0).max(30).optional(),
 });
 
 const relationshipSchema = z.strictObject({

@@ -13,6 +13,8 @@ export interface Field {
   readonly nullable: boolean;
   readonly description?: string;
   readonly tags: readonly string[];
+  /** Decimal only: digits after the point. */
+  readonly scale?: number;
 }
 
 export interface Relationship {

@@ -78,7 +78,10 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
           const groupDecode = createRowDecoder(plan.entity, plan.groupBy);
           return rows.map((r) => {
             groupDecode?.(r);
-            for (const a of plan.aggregates) r[a.alias] = decodeAggregate(a.fn, a.field ? plan.entity.fields.get(a.field)!.type : undefined, r[a.alias]);
+            for (const a of plan.aggregates) {
+              const field = a.field ? plan.entity.fields.get(a.field) : undefined;
+              r[a.alias] = decodeAggregate(a.fn, field?.type, r[a.alias], field?.scale);
+            }
             return r;
           });
         }

@@ -69,9 +69,9 @@ export const decoders: Record<FieldType, Decoder | null> = {
 export function createRowDecoder(entity: Entity, fields: readonly string[], needed?: ReadonlySet<FieldType>): ((row: Row) => Row) | null {
   const steps: [string, Decoder][] = [];
   for (const f of fields) {
-    const type = entity.fields.get(f)!.type;
-    const d = decoders[type];
-    if (d && (!needed || needed.has(type))) steps.push([f, d]);
+    const field = entity.fields.get(f)!;
+    const d = field.scale !== undefined ? decimalWithScale(field.scale) : decoders[field.type];
+    if (d && (!needed || needed.has(field.type))) steps.push([f, d]);
   }
   if (steps.length === 0) return null;
   return (row) => {
@@ -83,10 +83,16 @@ export function createRowDecoder(entity: Entity, fields: readonly string[], need
   };
 }
 
+/** A Decimal an engine returned as a double (SQLite) printed with the model's scale: 42.5 → "42.50". */
+export function decimalWithScale(scale: number): Decoder {
+  return (v) => (typeof v === 'number' ? v.toFixed(scale) : typeof v === 'string' ? v : String(v));
+}
+
 /** Aggregate values: counts as numbers, sums and averages exact (strings) unless the field is Float. */
-export function decodeAggregate(fn: string, type: FieldType | undefined, v: unknown): unknown {
+export function decodeAggregate(fn: string, type: FieldType | undefined, v: unknown, scale?: number): unknown {
   if (v === null || v === undefined) return null;
   if (fn === 'count' || fn === 'countDistinct') return Number(v);
+  if (scale !== undefined && type === 'Decimal' && fn !== 'avg') return decimalWithScale(scale)(v);
   if (fn === 'min' || fn === 'max') return decoders[type!]!(v);
   if (type === 'Float' || (fn === 'avg' && type === 'Int')) return Number(v);
   return typeof v === 'string' ? v : String(v);

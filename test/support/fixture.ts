@@ -145,7 +145,7 @@ Customer:
     email: { type: String, tags: [pii] }
     region: { type: String }
     score: { type: Int }
-    balance: { type: Decimal }
+    balance: { type: Decimal, scale: 2 }
     vip: { type: Boolean, nullable: false }
     created_at: { type: DateTime, nullable: false }
     rep_id: { type: Int }
@@ -171,7 +171,7 @@ Order:
   fields:
     id: { type: Int }
     customer_id: { type: Int, nullable: false }
-    amount: { type: Decimal, nullable: false }
+    amount: { type: Decimal, scale: 2, nullable: false }
     status: { type: String, nullable: false }
     created_at: { type: DateTime, nullable: false }
   relationships:
@@ -196,7 +196,7 @@ Product:
   fields:
     id: { type: Int }
     name: { type: String }
-    price: { type: Decimal }
+    price: { type: Decimal, scale: 2 }
 `,
 };
 

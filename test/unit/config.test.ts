@@ -90,7 +90,7 @@ Customer:
   fields:
     id: { type: Int }
     name: { type: Strin }
-    n2: { type: String, column: id }
+    n2: { type: String, column: id, scale: 2 }
   relationships:
     orders: { entity: Nope, many: true, on: { id: customer_id } }
     self: { entity: Customer, on: { name: id, ghost: id } }
@@ -112,6 +112,7 @@ customer: { source: s }
         expect.stringMatching(/Customer\.retention\.keep: expected a duration such as 90d or 7y, found "forever"/),
         expect.stringMatching(/Customer\.retention\.column: expected a DateTime or Date field, found String/),
         expect.stringMatching(/Customer\.fields\.n2\.column: column "id" is mapped by another field/),
+        expect.stringMatching(/Customer\.fields\.n2\.scale: scale applies to Decimal fields only, found it on a String/),
         expect.stringMatching(/^crm\.yaml:12 Customer\.relationships\.orders\.entity: unknown entity "Nope"/),
         expect.stringMatching(/Customer\.relationships\.self\.on\.name: cannot join Customer\.name \(String\) to Customer\.id \(Int\)/),
         expect.stringMatching(/Customer\.relationships\.self\.on\.ghost: "ghost" is not a field of Customer/),
