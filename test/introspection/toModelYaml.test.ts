@@ -154,3 +154,12 @@ describe('toModelYaml', () => {
     );
   });
 });
+
+test('a decimal column with a declared scale keeps it in the draft, so doubles print with it', () => {
+  const { registry } = renderAndLoad(
+    source(tbl('invoices', [col('id', 'Int'), col('total', 'Decimal', { dbType: 'numeric(12,2)' }), col('rate', 'Decimal', { dbType: 'decimal(9, 4)' }), col('any', 'Decimal', { dbType: 'numeric' })])),
+    'billing',
+  );
+  const f = registry.entity('Invoice').fields;
+  expect([f.get('total')!.scale, f.get('rate')!.scale, f.get('any')!.scale]).toEqual([2, 4, undefined]);
+});

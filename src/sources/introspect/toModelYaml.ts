@@ -234,8 +234,11 @@ function entityNode(doc: Document, e: DraftEntity, sourceName: string, opts: Mod
 }
 
 function fieldBody(c: IntrospectedColumn, field: string, isKey: boolean): Record<string, unknown> {
-  const body: { type: FieldType; column?: string; nullable?: boolean; description?: string } = { type: c.fieldType! };
+  const body: { type: FieldType; column?: string; nullable?: boolean; description?: string; scale?: number } = { type: c.fieldType! };
   if (field !== c.name) body.column = c.name;
+  // decimal(12,2) / numeric(12,2): the scale prints doubles from engines without exact decimals.
+  const scale = c.fieldType === 'Decimal' ? /\(\s*\d+\s*,\s*(\d+)\s*\)/.exec(c.dbType)?.[1] : undefined;
+  if (scale !== undefined) body.scale = Number(scale);
   // loadModel reads a missing `nullable` as true, except on the key.
   if (!c.nullable && !isKey) body.nullable = false;
   if (c.comment) body.description = c.comment;
