@@ -35,6 +35,33 @@ const limitsSchema = z.strictObject({
   maxCrossSourceKeys: z.number().int().min(1).default(100_000),
 });
 
+const identitySchema = z.strictObject({
+  jwt: z
+    .strictObject({
+      /** Accepted signature algorithms; `none` is never accepted. */
+      algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'])).min(1).default(['HS256']),
+      /** Shared secret for HS* tokens (at least 32 characters). */
+      secret: z.string().min(32, 'a JWT secret needs at least 32 characters').optional(),
+      /** JWKS for public-key tokens (RS, ES, PS): a file (relative to datagate.yaml) or an https URL. */
+      jwksFile: z.string().optional(),
+      jwksUrl: z.url().optional(),
+      issuer: z.string().optional(),
+      audience: z.string().optional(),
+      clockTolerance: duration.default(30_000),
+    })
+    .prefault({}),
+  /** Where a verified token's claims put the user's id, roles and attributes. */
+  claims: z
+    .strictObject({
+      id: z.string().default('sub'),
+      roles: z.string().default('roles'),
+      attributes: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({}),
+  /** The role of a request without a token: it sees nothing unless a policy says otherwise. */
+  anonymousRole: z.string().default('anonymous'),
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -49,8 +76,10 @@ export const configSchema = z.strictObject({
   policies: z.string().default('policies'),
   demo: z.strictObject({ seed: z.boolean().default(false), scale: z.number().positive().default(1) }).prefault({}),
   limits: limitsSchema.prefault({}),
+  identity: identitySchema.prefault({}),
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
+export type IdentityConfig = z.output<typeof identitySchema>;

@@ -9,13 +9,14 @@ const ALLOWED: Record<string, string[]> = {
   errors: [],
   config: ['errors'],
   model: ['config', 'errors'],
+  identity: ['config', 'errors'],
   planning: ['model', 'errors'],
   sources: ['planning', 'model', 'config', 'errors'],
-  graph: ['sources', 'planning', 'model', 'config', 'errors'],
-  resolvers: ['graph', 'sources', 'planning', 'model', 'config', 'errors'],
-  server: ['resolvers', 'graph', 'sources', 'planning', 'model', 'config', 'errors'],
+  graph: ['sources', 'planning', 'model', 'identity', 'config', 'errors'],
+  resolvers: ['graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors'],
+  server: ['resolvers', 'graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors'],
   demo: [],
-  cli: ['server', 'resolvers', 'graph', 'sources', 'planning', 'model', 'config', 'errors', 'demo'],
+  cli: ['server', 'resolvers', 'graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors', 'demo'],
 };
 
 const root = path.join(__dirname, '../..');
