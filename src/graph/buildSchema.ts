@@ -10,7 +10,6 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
-  type GraphQLOutputType,
 } from 'graphql';
 import { NUMERIC_TYPES, ORDERED_TYPES, type Entity, type FieldType, type Registry } from '../model';
 import type { RequestContext } from './context';
@@ -200,4 +199,3 @@ function entityTypes(
   return { object, where, orderBy, connection, aggregate, fieldEnum };
 }
 
-export type { GraphQLOutputType };

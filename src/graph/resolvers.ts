@@ -7,7 +7,7 @@ import { checkLimit, parseListArgs } from './args';
 import type { RequestContext } from './context';
 import { decodeCursor, encodeCursor, orderSignature } from './cursor';
 import { runPlan } from './execute';
-import { keyString, relationshipLoader } from './loaders';
+import { relationshipLoader } from './loaders';
 import { childSelection, subSelection, type Selection } from './selection';
 
 type Resolver = GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>>;
@@ -132,4 +132,3 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
   };
 }
 
-export { keyString };

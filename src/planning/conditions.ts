@@ -57,22 +57,3 @@ export function not(item: Condition): Condition {
 export function inKeys(fields: readonly string[], values: readonly (readonly unknown[])[]): Condition {
   return values.length === 0 ? FALSE : { kind: 'in', fields, values, negate: false };
 }
-
-/** Visits every node, parents first. */
-export function walk(c: Condition, visit: (c: Condition) => void): void {
-  visit(c);
-  switch (c.kind) {
-    case 'and':
-    case 'or':
-      for (const i of c.items) walk(i, visit);
-      break;
-    case 'not':
-      walk(c.item, visit);
-      break;
-    case 'related':
-      walk(c.where, visit);
-      break;
-    default:
-      break;
-  }
-}

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { UnreachableCaseError } from '../../errors';
 import type { Entity, Field } from '../../model';
 import type { Condition } from '../../planning';
 import { bindValue } from './params';
@@ -119,9 +118,4 @@ export const baseOperators: OperatorTable = {
 
 export function tableName(entity: Entity): string {
   return entity.schema ? `${entity.schema}.${entity.table}` : entity.table;
-}
-
-/** Exhaustiveness guard for code that switches over condition kinds. */
-export function assertKnownKind(node: never): never {
-  throw new UnreachableCaseError(node);
 }
