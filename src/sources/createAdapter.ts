@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../config';
+import type { FieldType } from '../model';
 import type { Plan } from '../planning';
 import { classifySourceError } from './classifyError';
 import { createRowDecoder, decodeAggregate } from './decode';
@@ -31,6 +32,13 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
   const prepared = new Map<string, Prepared & { name: string }>();
   const decoders = new Map<string, ((row: Row) => Row) | null>();
+  /** One decoder per (entity, fields, types decoded), built on first use. */
+  const decoderFor = (entity: Plan['entity'], fields: readonly string[], needed?: ReadonlySet<FieldType>) => {
+    const key = `${entity.name}\u0000${fields.join(',')}\u0000${needed ? 'some' : 'all'}`;
+    let d = decoders.get(key);
+    if (d === undefined) decoders.set(key, (d = createRowDecoder(entity, fields, needed)));
+    return d;
+  };
   let statements = 0;
 
   const run = async (sqlText: string, bindings: readonly unknown[], statementName: string): Promise<Row[]> => {
@@ -66,16 +74,14 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       const rows = await run(p.sql, p.bind(values), p.name);
       switch (plan.kind) {
         case 'select': {
-          const key = `${plan.entity.name}\u0000${plan.fields.join(',')}`;
-          let decode = decoders.get(key);
-          if (decode === undefined) decoders.set(key, (decode = createRowDecoder(plan.entity, plan.fields, sql.decodedTypes)));
+          const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
           if (decode) for (const r of rows) decode(r);
           return rows;
         }
         case 'count':
           return rows.map((r) => ({ count: Number(r.count) }));
         case 'aggregate': {
-          const groupDecode = createRowDecoder(plan.entity, plan.groupBy);
+          const groupDecode = decoderFor(plan.entity, plan.groupBy);
           return rows.map((r) => {
             groupDecode?.(r);
             for (const a of plan.aggregates) {
