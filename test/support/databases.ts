@@ -37,50 +37,39 @@ async function admin(client: 'pg' | 'mysql2', url: string): Promise<Knex> {
   return k;
 }
 
-/** A fresh, uniquely named PostgreSQL database; drop() removes it. Fails (never skips) when no server answers. */
-export async function createPgDatabase(prefix = 't'): Promise<TestDatabase> {
-  const k = await admin('pg', PG_URL);
-  const name = uniqueName(prefix);
-  try {
-    await k.raw('create database ??', [name]);
-  } finally {
-    await k.destroy();
-  }
-  return {
-    url: withDatabase(PG_URL, name),
-    name,
-    async drop() {
-      const a = await admin('pg', PG_URL);
-      try {
-        await a.raw('drop database if exists ?? with (force)', [name]);
-      } finally {
-        await a.destroy();
-      }
-    },
-  };
+interface Server {
+  client: 'pg' | 'mysql2';
+  adminUrl: string;
+  create: string;
+  drop: string;
 }
 
-export async function createMysqlDatabase(prefix = 't'): Promise<TestDatabase> {
-  const k = await admin('mysql2', MYSQL_URL);
-  const name = uniqueName(prefix);
+const POSTGRES: Server = { client: 'pg', adminUrl: PG_URL, create: 'create database ??', drop: 'drop database if exists ?? with (force)' };
+const MYSQL: Server = {
+  client: 'mysql2',
+  adminUrl: MYSQL_URL,
+  create: 'create database ?? character set utf8mb4 collate utf8mb4_unicode_ci',
+  drop: 'drop database if exists ??',
+};
+
+async function withAdmin<T>(server: Server, fn: (k: Knex) => Promise<T>): Promise<T> {
+  const k = await admin(server.client, server.adminUrl);
   try {
-    await k.raw('create database ?? character set utf8mb4 collate utf8mb4_unicode_ci', [name]);
+    return await fn(k);
   } finally {
     await k.destroy();
   }
-  return {
-    url: withDatabase(MYSQL_URL, name),
-    name,
-    async drop() {
-      const a = await admin('mysql2', MYSQL_URL);
-      try {
-        await a.raw('drop database if exists ??', [name]);
-      } finally {
-        await a.destroy();
-      }
-    },
-  };
 }
+
+/** A fresh, uniquely named database on `server`; drop() removes it. Fails (never skips) when no server answers. */
+async function createDatabase(server: Server, prefix: string): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  await withAdmin(server, (k) => k.raw(server.create, [name]));
+  return { url: withDatabase(server.adminUrl, name), name, drop: () => withAdmin(server, (k) => k.raw(server.drop, [name])).then(() => {}) };
+}
+
+export const createPgDatabase = (prefix = 't'): Promise<TestDatabase> => createDatabase(POSTGRES, prefix);
+export const createMysqlDatabase = (prefix = 't'): Promise<TestDatabase> => createDatabase(MYSQL, prefix);
 
 /** A knex on a test database; MySQL sessions in UTC, as the gateway's own. */
 export function knexFor(url: string): Knex {
