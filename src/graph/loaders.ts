@@ -1,18 +1,14 @@
 import DataLoader from 'dataloader';
 import type { Entity, Relationship } from '../model';
-import type { Condition, OrderTerm, SelectPlan } from '../planning';
+import type { SelectPlan } from '../planning';
 import type { Row } from '../sources';
 import type { RequestContext } from './context';
 import { runPlan } from './execute';
 
-export interface RelationshipQuery {
+/** The plan of the related rows, less the parents' keys, which the loader's batch supplies. */
+export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset'> {
   readonly relationship: Relationship;
   readonly target: Entity;
-  readonly fields: readonly string[];
-  readonly where: Condition;
-  readonly orderBy: readonly OrderTerm[];
-  readonly limit?: number;
-  readonly offset?: number;
   /** Identifies (arguments, selected fields) so that differently shaped loads never share a loader. */
   readonly signature: string;
 }
