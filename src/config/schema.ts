@@ -60,6 +60,16 @@ const identitySchema = z.strictObject({
     .prefault({}),
   /** The role of a request without a token: it sees nothing unless a policy says otherwise. */
   anonymousRole: z.string().default('anonymous'),
+  /** Development users (relative to datagate.yaml) that `datagate token <user>` mints tokens for: name → claims. */
+  users: z.string().optional(),
+});
+
+const maskingSchema = z.strictObject({
+  /**
+   * Key of the `hash` mask (HMAC-SHA256), so that equal values hash equal across requests, replicas
+   * and restarts, and nobody without the key can hash guesses. A random one per process when unset.
+   */
+  secret: z.string().min(16, 'a masking secret needs at least 16 characters').optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -77,9 +87,11 @@ export const configSchema = z.strictObject({
   demo: z.strictObject({ seed: z.boolean().default(false), scale: z.number().positive().default(1) }).prefault({}),
   limits: limitsSchema.prefault({}),
   identity: identitySchema.prefault({}),
+  masking: maskingSchema.prefault({}),
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type IdentityConfig = z.output<typeof identitySchema>;
+export type MaskingConfig = z.output<typeof maskingSchema>;

@@ -200,6 +200,23 @@ Product:
 `,
 };
 
+/** Policies of the behavioural suites, which test reading, not access: a request without a token reads everything. */
+export const OPEN_POLICIES: Record<string, string> = {
+  'anonymous.yaml': `
+role: anonymous
+description: Test deployments only; a real deployment's anonymous role sees nothing unless a policy says so.
+rules:
+  - { action: [read, aggregate], subject: all }
+`,
+};
+
+/** Identity settings of test deployments: HS256 with TEST_JWT_SECRET (tokens from test/support/tokens.ts). */
+export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-abcdef';
+export const TEST_IDENTITY = `identity:
+  jwt: { secret: ${TEST_JWT_SECRET}, issuer: datagate-test, audience: datagate }
+  claims: { attributes: { employeeId: employee_id, region: region, team: team } }
+masking: { secret: test-mask-secret-0123456789 }`;
+
 export interface SourceSpec {
   dialect: 'postgres' | 'mysql' | 'sqlite';
   url?: string;
@@ -210,11 +227,21 @@ export interface SourceSpec {
 /** Writes datagate.yaml and the model into a temp folder and starts a gateway on a free port. */
 export async function startGateway(
   sources: Record<string, SourceSpec>,
-  opts: { model?: Record<string, string>; prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void>; limits?: Record<string, number> } = {},
-): Promise<{ gw: Gateway; url: string; logs: Record<string, unknown>[] }> {
+  opts: {
+    model?: Record<string, string>;
+    /** Policy files by file name; default: the anonymous role reads and aggregates everything (OPEN_POLICIES). */
+    policies?: Record<string, string>;
+    /** Extra top-level YAML appended to datagate.yaml (e.g. TEST_IDENTITY). */
+    extraConfig?: string;
+    prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void>;
+    limits?: Record<string, number>;
+  } = {},
+): Promise<{ gw: Gateway; url: string; logs: Record<string, unknown>[]; dir: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'datagate-test-'));
   mkdirSync(path.join(dir, 'schema'));
+  mkdirSync(path.join(dir, 'policies'));
   for (const [f, text] of Object.entries(opts.model ?? FIXTURE_MODEL)) writeFileSync(path.join(dir, 'schema', f), text);
+  for (const [f, text] of Object.entries(opts.policies ?? OPEN_POLICIES)) writeFileSync(path.join(dir, 'policies', f), text);
   const lines = ['sources:'];
   for (const [name, s] of Object.entries(sources)) {
     lines.push(`  ${name}:`, `    dialect: ${s.dialect}`);
@@ -222,9 +249,10 @@ export async function startGateway(
     lines.push(`    statementTimeout: ${s.statementTimeout ?? '5s'}`, `    connectTimeout: ${s.connectTimeout ?? '2s'}`);
   }
   if (opts.limits) lines.push('limits:', ...Object.entries(opts.limits).map(([k, v]) => `  ${k}: ${v}`));
+  if (opts.extraConfig) lines.push(opts.extraConfig);
   writeFileSync(path.join(dir, 'datagate.yaml'), lines.join('\n') + '\n');
   const logs: Record<string, unknown>[] = [];
   const gw = await createGateway({ configFile: path.join(dir, 'datagate.yaml'), env: {}, log: (r) => logs.push(r), prepareSources: opts.prepare });
   const url = await gw.listen(0, '127.0.0.1');
-  return { gw, url, logs };
+  return { gw, url, logs, dir };
 }
