@@ -7,6 +7,7 @@ commands:
   serve [--config datagate.yaml] [--port N]      run the gateway (PORT also sets the port)
   introspect <source> [--config f] [--out file]   read a live database and write a draft model (YAML)
   seed [--config f] [--if-empty]                  load the demo data into real demo servers (embedded ones seed themselves)
+  token <user> [--config f] [--ttl 8h] [--role R] print a development token for a user of identity.users (users.yaml)
 
 Run a command with --help for its options.`;
 
@@ -21,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (require('./seed') as typeof import('./seed')).seed(rest);
       case 'introspect':
         return await (require('./introspect') as typeof import('./introspect')).introspect(rest);
+      case 'token':
+        return await (require('./token') as typeof import('./token')).token(rest);
       case undefined:
       case '--help':
       case '-h':
