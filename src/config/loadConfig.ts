@@ -13,10 +13,11 @@ export interface LoadedConfig {
 }
 
 /** Validates one parsed YAML value against a zod schema, turning every issue into a located problem. */
-export function validateYaml<T>(y: YamlFile, schema: ZodType<T>, env: NodeJS.ProcessEnv = {}): { value?: T; problems: ConfigProblem[] } {
+export function validateYaml<T>(y: YamlFile, schema: ZodType<T>, env: NodeJS.ProcessEnv | null = {}): { value?: T; problems: ConfigProblem[] } {
   if (y.problems.length) return { problems: y.problems };
   const envProblems: EnvProblem[] = [];
-  const expanded = expandEnv(y.data, env, envProblems);
+  // `env: null`: no substitution (policy files, whose `${user.*}` are filled per request).
+  const expanded = env === null ? y.data : expandEnv(y.data, env, envProblems);
   const problems: ConfigProblem[] = envProblems.map((p) => ({
     file: y.file,
     path: pathToString(p.path),

@@ -19,7 +19,7 @@ export function formatProblem(p: ConfigProblem): string {
 export class ConfigError extends DatagateError {
   constructor(
     readonly problems: ConfigProblem[],
-    code: typeof ErrorCode.BAD_CONFIG | typeof ErrorCode.BAD_MODEL = ErrorCode.BAD_CONFIG,
+    code: typeof ErrorCode.BAD_CONFIG | typeof ErrorCode.BAD_MODEL | typeof ErrorCode.BAD_POLICY = ErrorCode.BAD_CONFIG,
   ) {
     super(
       code,

@@ -1,7 +1,8 @@
 import { DatagateError, ErrorCode, badInput } from '../errors';
-import type { Entity, Registry } from '../model';
-import { orderByToTerms, whereToCondition, withKeyTieBreak, type Condition, type OrderTerm } from '../planning';
-import type { Runtime } from './context';
+import type { Entity } from '../model';
+import { and, not, or, orderByToTerms, whereToCondition, withKeyTieBreak, type Condition, type OrderTerm } from '../planning';
+import type { UserAccess } from '../policy';
+import type { RequestContext, Runtime } from './context';
 
 export interface ListArgs {
   where: Condition;
@@ -14,10 +15,14 @@ export interface ListArgs {
  * A limit above the maximum is refused, not clamped: a client silently given fewer rows than
  * it asked for would take a partial answer for the whole.
  */
-export function checkLimit(runtime: Runtime, name: string, value: unknown): number {
-  if (value === undefined || value === null) return runtime.limits.defaultLimit;
+export function checkLimit(runtime: Runtime, name: string, value: unknown, maxRows?: number): number {
+  if (value === undefined || value === null) return maxRows !== undefined ? Math.min(runtime.limits.defaultLimit, maxRows) : runtime.limits.defaultLimit;
   const n = value as number;
   if (!Number.isInteger(n) || n < 0) throw badInput(`\`${name}\` must be a whole number ≥ 0, found ${n}`);
+  if (maxRows !== undefined && n > maxRows)
+    throw new DatagateError(ErrorCode.LIMIT_EXCEEDED, `\`${name}\` is ${n}, above the ${maxRows} rows your role may read per list; page with offset or a connection's cursors`, {
+      limit: maxRows,
+    });
   if (n > runtime.limits.maxLimit)
     throw new DatagateError(ErrorCode.LIMIT_EXCEEDED, `\`${name}\` is ${n}, above the maximum ${runtime.limits.maxLimit}; page with offset or a connection's cursors`, {
       limit: runtime.limits.maxLimit,
@@ -25,13 +30,37 @@ export function checkLimit(runtime: Runtime, name: string, value: unknown): numb
   return n;
 }
 
-export function parseListArgs(runtime: Runtime, registry: Registry, entity: Entity, args: Record<string, unknown>): ListArgs {
+/**
+ * The arguments of a list, with the caller's policy applied: `where` is the user's filter AND the
+ * rows the user may read, and every relationship inside the filter sees only its target's permitted
+ * rows (so a filter cannot probe rows the caller could not read).
+ */
+export function parseListArgs(ctx: RequestContext, entity: Entity, args: Record<string, unknown>, policyRow?: Condition): ListArgs {
+  const { runtime, access } = ctx;
   const offset = (args.offset as number | undefined) ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw badInput(`\`offset\` must be a whole number ≥ 0, found ${offset}`);
+  const ea = access.entity(entity.name);
+  const userWhere = guardRelated(access, whereToCondition(runtime.registry, entity, args.where as Record<string, unknown> | undefined));
   return {
-    where: whereToCondition(registry, entity, args.where as Record<string, unknown> | undefined),
+    where: and(policyRow ?? ea.row, userWhere),
     orderBy: withKeyTieBreak(entity, orderByToTerms(entity, args.orderBy as Record<string, string>[] | undefined)),
-    limit: checkLimit(runtime, 'limit', args.limit),
+    limit: checkLimit(runtime, 'limit', args.limit, ea.view.maxRows),
     offset,
   };
+}
+
+/** Every `related` node of a user's filter gets its target's row condition. */
+export function guardRelated(access: UserAccess, c: Condition): Condition {
+  switch (c.kind) {
+    case 'and':
+      return and(...c.items.map((i) => guardRelated(access, i)));
+    case 'or':
+      return or(...c.items.map((i) => guardRelated(access, i)));
+    case 'not':
+      return not(guardRelated(access, c.item));
+    case 'related':
+      return { ...c, where: and(access.entity(c.target.name).row, guardRelated(access, c.where)) };
+    default:
+      return c;
+  }
 }

@@ -1,7 +1,9 @@
 import type DataLoader from 'dataloader';
 import type { FieldNode } from 'graphql';
 import type { LimitsConfig, SourceConfig } from '../config';
+import type { User } from '../identity';
 import type { Registry } from '../model';
+import type { PolicyEngine, UserAccess } from '../policy';
 import type { Row, SourceAdapter } from '../sources';
 
 /** What the gateway holds for its whole life: built once at start. */
@@ -12,6 +14,7 @@ export interface Runtime {
   readonly limits: LimitsConfig;
   /** Signs pagination cursors. */
   readonly cursorKey: Buffer;
+  readonly policy: PolicyEngine;
 }
 
 /** One SQL statement the request ran: the raw material of lineage and audit. */
@@ -29,6 +32,9 @@ export interface QueryTrace {
 export interface RequestContext {
   readonly runtime: Runtime;
   readonly requestId: string;
+  readonly user: User;
+  /** The caller's conditions, per entity, under the roles this request runs as. */
+  readonly access: UserAccess;
   readonly loaders: Map<string, DataLoader<unknown, Row[] | Row | null, string>>;
   readonly trace: QueryTrace[];
   /**
@@ -38,6 +44,6 @@ export interface RequestContext {
   readonly perField: WeakMap<readonly FieldNode[], unknown>;
 }
 
-export function createRequestContext(runtime: Runtime, requestId: string): RequestContext {
-  return { runtime, requestId, loaders: new Map(), trace: [], perField: new WeakMap() };
+export function createRequestContext(runtime: Runtime, requestId: string, access: UserAccess): RequestContext {
+  return { runtime, requestId, user: access.user, access, loaders: new Map(), trace: [], perField: new WeakMap() };
 }

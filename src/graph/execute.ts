@@ -1,17 +1,28 @@
 import { performance } from 'node:perf_hooks';
 import { DatagateError, ErrorCode, invariant } from '../errors';
 import type { Entity } from '../model';
-import { and, inKeys, not, or, type Condition, type Plan, type SelectPlan } from '../planning';
+import { and, inKeys, not, or, type AggregatePlan, type Condition, type Plan, type SelectPlan } from '../planning';
 import type { Row } from '../sources';
 import type { RequestContext } from './context';
 
 /** Runs one plan on its entity's source, after turning cross-source conditions into key sets. */
 export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
-  const where = await resolveCrossSource(ctx, plan.entity, plan.where);
+  const [where, computed] = await Promise.all([
+    resolveCrossSource(ctx, plan.entity, plan.where),
+    plan.kind === 'select' && plan.computed
+      ? Promise.all(plan.computed.map(async (c) => ({ alias: c.alias, condition: await resolveCrossSource(ctx, plan.entity, c.condition) })))
+      : undefined,
+  ]);
+  // Nothing can match (no rule grants a row, an empty key set): answer without asking the source.
+  if (where.kind === 'false') {
+    if (plan.kind === 'count') return [{ count: 0 }];
+    if (plan.kind === 'aggregate' && plan.groupBy.length === 0) return [emptyAggregate(plan)];
+    return [];
+  }
   const source = ctx.runtime.sources.get(plan.entity.source);
   invariant(source, `no adapter for source ${plan.entity.source}`);
   const started = performance.now();
-  const rows = await source.execute({ ...plan, where } as Plan);
+  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan);
   ctx.trace.push({
     source: source.name,
     entity: plan.entity.name,
@@ -22,6 +33,13 @@ export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
     ms: performance.now() - started,
   });
   return rows;
+}
+
+/** What SQL gives for an aggregate over no rows: count 0, every other aggregate null. */
+function emptyAggregate(plan: AggregatePlan): Row {
+  const row: Row = {};
+  for (const a of plan.aggregates) row[a.alias] = a.fn === 'count' || a.fn === 'countDistinct' ? 0 : null;
+  return row;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { RequestContext } from './context';
 import { runPlan } from './execute';
 
 /** The plan of the related rows, less the parents' keys, which the loader's batch supplies. */
-export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset'> {
+export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset' | 'computed'> {
   readonly relationship: Relationship;
   readonly target: Entity;
   /** Identifies (arguments, selected fields) so that differently shaped loads never share a loader. */
@@ -35,6 +35,7 @@ export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): D
         kind: 'select',
         entity: q.target,
         fields: q.fields,
+        computed: q.computed,
         where: q.where,
         orderBy: q.orderBy,
         limit: q.relationship.many ? q.limit : undefined,

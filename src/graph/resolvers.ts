@@ -1,7 +1,8 @@
 import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../errors';
 import type { Entity, Relationship } from '../model';
-import { and, keysetAfter, type AggregateTerm, type Condition } from '../planning';
+import { and, keysetAfter, type AggregateTerm, type ComputedFlag } from '../planning';
+import type { EntityAccess } from '../policy';
 import type { Row } from '../sources';
 import { checkLimit, parseListArgs } from './args';
 import type { RequestContext } from './context';
@@ -25,20 +26,33 @@ export function fieldsFor(entity: Entity, sel: Selection, extra: readonly string
   return [...out];
 }
 
+/** The per-row policy flags of the selected fields that need them (readable or clear on some rows only). */
+export function flagsFor(ea: EntityAccess, sel: Selection): ComputedFlag[] | undefined {
+  if (ea.flags.size === 0) return undefined;
+  const out: ComputedFlag[] = [];
+  for (const name of sel.keys()) {
+    const f = ea.flags.get(name);
+    if (f?.visible) out.push(f.visible);
+    if (f?.clear) out.push(f.clear);
+  }
+  return out.length ? out : undefined;
+}
+
 export function listResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
-    const { runtime } = ctx;
-    const a = parseListArgs(runtime, runtime.registry, entity, args);
-    const fields = fieldsFor(entity, subSelection(info.fieldNodes, info));
-    return runPlan(ctx, { kind: 'select', entity, fields, where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset });
+    const a = parseListArgs(ctx, entity, args);
+    const sel = subSelection(info.fieldNodes, info);
+    const computed = flagsFor(ctx.access.entity(entity.name), sel);
+    return runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset, computed });
   };
 }
 
 export function byKeyResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
-    const fields = fieldsFor(entity, subSelection(info.fieldNodes, info));
-    const where: Condition = { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] };
-    const rows = await runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: [], limit: 1 });
+    const sel = subSelection(info.fieldNodes, info);
+    const ea = ctx.access.entity(entity.name);
+    const where = and(ea.row, { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] });
+    const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel) });
     return rows[0] ?? null;
   };
 }
@@ -46,8 +60,9 @@ export function byKeyResolver(entity: Entity): Resolver {
 export function connectionResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
     const { runtime } = ctx;
-    const a = parseListArgs(runtime, runtime.registry, entity, { where: args.where, orderBy: args.orderBy });
-    const first = checkLimit(runtime, 'first', args.first);
+    const ea = ctx.access.entity(entity.name);
+    const a = parseListArgs(ctx, entity, { where: args.where, orderBy: args.orderBy });
+    const first = checkLimit(runtime, 'first', args.first, ea.view.maxRows);
     const sel = subSelection(info.fieldNodes, info);
     const nodeSel = new Map([...childSelection(childSelection(sel, 'edges', info), 'node', info), ...childSelection(sel, 'nodes', info)]);
     const orderFields = a.orderBy.map((t) => t.field);
@@ -58,7 +73,7 @@ export function connectionResolver(entity: Entity): Resolver {
     else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
     const wantsRows = sel.has('edges') || sel.has('nodes') || sel.has('pageInfo');
     const [rows, total] = await Promise.all([
-      wantsRows ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1 }) : Promise.resolve([] as Row[]),
+      wantsRows ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1, computed: flagsFor(ea, nodeSel) }) : Promise.resolve([] as Row[]),
       sel.has('totalCount') ? runPlan(ctx, { kind: 'count', entity, where: a.where }).then((r) => r[0].count as number) : Promise.resolve(null),
     ]);
     const hasNextPage = rows.length > first;
@@ -84,13 +99,15 @@ const AGG_FNS = ['sum', 'avg', 'min', 'max', 'countDistinct'] as const;
 export function aggregateResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
     const { runtime } = ctx;
-    const a = parseListArgs(runtime, runtime.registry, entity, { where: args.where });
+    const ea = ctx.access.entity(entity.name);
+    // Aggregates run under the aggregate right's own row condition, which may differ from reading.
+    const a = parseListArgs(ctx, entity, { where: args.where }, ea.aggregate);
     const groupBy = (args.groupBy as string[] | undefined) ?? [];
     if (new Set(groupBy).size !== groupBy.length) throw badInput('`groupBy` names a field twice');
     const sel = subSelection(info.fieldNodes, info);
     const aggregates: AggregateTerm[] = [{ fn: 'count', alias: 'count' }];
     for (const fn of AGG_FNS)
-      for (const f of childSelection(sel, fn, info).keys()) if (entity.fields.has(f)) aggregates.push({ fn, field: f, alias: `${fn}__${f}` });
+      for (const f of childSelection(sel, fn, info).keys()) if (ea.view.aggregate?.has(f)) aggregates.push({ fn, field: f, alias: `${fn}__${f}` });
     const limit = checkLimit(runtime, 'limit', args.limit);
     const rows = await runPlan(ctx, { kind: 'aggregate', entity, where: a.where, groupBy, aggregates, limit: groupBy.length ? limit : undefined });
     return rows.map((r) => {
@@ -113,14 +130,17 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
     if (key.some((v) => v === null || v === undefined)) return rel.many ? [] : null;
     let loader = ctx.perField.get(info.fieldNodes) as ReturnType<typeof relationshipLoader> | undefined;
     if (!loader) {
-      const { runtime } = ctx;
-      const a = rel.many ? parseListArgs(runtime, runtime.registry, target, args) : undefined;
-      const fields = fieldsFor(target, subSelection(info.fieldNodes, info), rel.on.map(([, r]) => r));
+      const ea = ctx.access.entity(target.name);
+      // The target's own policy applies to what a relationship returns.
+      const a = rel.many ? parseListArgs(ctx, target, args) : undefined;
+      const sel = subSelection(info.fieldNodes, info);
+      const fields = fieldsFor(target, sel, rel.on.map(([, r]) => r));
       loader = relationshipLoader(ctx, {
         relationship: rel,
         target,
         fields,
-        where: a?.where ?? { kind: 'true' },
+        computed: flagsFor(ea, sel),
+        where: a?.where ?? ea.row,
         orderBy: a?.orderBy ?? [],
         limit: a?.limit,
         offset: a?.offset,

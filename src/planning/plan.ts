@@ -26,6 +26,13 @@ export interface SelectPlan {
   readonly offset?: number;
   readonly partition?: { readonly fields: readonly string[]; readonly keys: readonly (readonly unknown[])[] };
   readonly distinct?: boolean;
+  /** Boolean columns: `alias` is 1 on rows matching `condition`, else 0 (per-row policy flags). */
+  readonly computed?: readonly ComputedFlag[];
+}
+
+export interface ComputedFlag {
+  readonly alias: string;
+  readonly condition: Condition;
 }
 
 export interface CountPlan {

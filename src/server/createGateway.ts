@@ -1,19 +1,18 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type LoadedConfig } from '../config';
-import type { RequestContext, Runtime } from '../graph';
+import type { Runtime } from '../graph';
+import { AuthenticationError, createTokenVerifier, type TokenVerifier } from '../identity';
 import { loadModel } from '../model';
+import { createPolicyEngine, loadPolicies } from '../policy';
 import { connectSources, type SourceAdapter } from '../sources';
-import { createFormatError, type Logger } from './formatError';
+import type { Logger } from './formatError';
 import { createHttpHandler } from './httpServer';
-import { createJitGateway } from './jitExecutor';
-import { buildGatewaySchema } from './schema';
+import { createRoleServers, type RoleServers } from './roleServers';
+import { buildHandWrittenSchema } from './schema';
 
 export interface GatewayOptions {
   /** Path of datagate.yaml. */
@@ -26,8 +25,10 @@ export interface GatewayOptions {
 
 export interface Gateway {
   readonly runtime: Runtime;
-  readonly schema: GraphQLSchema;
-  readonly apollo: ApolloServer<RequestContext>;
+  /** The schema and Apollo Server of each role set. */
+  readonly roleServers: RoleServers;
+  /** The schema a set of roles sees. */
+  schemaFor(roles: readonly string[]): Promise<GraphQLSchema>;
   readonly server: http.Server;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -41,6 +42,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = loadConfig(opts.configFile, opts.env ?? process.env);
   const { config } = loaded;
   const registry = loadModel(path.resolve(loaded.dir, config.model), Object.keys(config.sources));
+  const policies = loadPolicies(path.resolve(loaded.dir, config.policies), registry, {
+    attributes: Object.keys(config.identity.claims.attributes),
+    anonymousRole: config.identity.anonymousRole,
+  });
+  const jwt = config.identity.jwt;
+  // Without key material the gateway accepts no token: every request is the anonymous role.
+  const verifier: TokenVerifier | null = jwt.secret || jwt.jwksFile || jwt.jwksUrl ? createTokenVerifier(config.identity, loaded.dir) : null;
+  if (!config.masking.secret) log({ level: 'warn', msg: 'masking.secret is not set: hashed values change at every restart and differ between replicas' });
+  const policy = createPolicyEngine(policies, registry, { maskSecret: config.masking.secret });
+  const handWritten = await buildHandWrittenSchema();
   const sources = await connectSources(config.sources);
   try {
     await opts.prepareSources?.(sources, loaded);
@@ -50,23 +61,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       sourceConfigs: config.sources,
       limits: config.limits,
       cursorKey: config.server.cursorSecret ? Buffer.from(config.server.cursorSecret) : randomBytes(32),
+      policy,
     };
-    const schema = await buildGatewaySchema(registry);
-    const apollo = new ApolloServer<RequestContext>({
-      gateway: createJitGateway(schema),
-      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
-      includeStacktraceInErrorResponses: false,
-      formatError: createFormatError(log),
-      logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
-    });
-    await apollo.start();
-    const http_ = createHttpHandler(apollo, runtime, { maxBodyBytes: 100 * 1024 });
+    const roleServers = createRoleServers(registry, policy, handWritten, log);
+    // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
+    await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
+    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024 });
     const server = http.createServer(http_.handler);
     server.keepAliveTimeout = 65_000;
     return {
       runtime,
-      schema,
-      apollo,
+      roleServers,
+      schemaFor: (roles) => roleServers.schemaFor(policy.view(roles)),
       server,
       listen: (port = config.server.port, host = config.server.host) =>
         new Promise((resolve, reject) => {
@@ -83,7 +89,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         await http_.drain(10_000);
         server.closeAllConnections();
         await closed;
-        await apollo.stop();
+        await roleServers.stop();
         await Promise.allSettled([...sources.values()].map((s) => s.close()));
       },
     };
@@ -91,4 +97,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     await Promise.allSettled([...sources.values()].map((s) => s.close()));
     throw e;
   }
+}
+
+function anonymousUser(role: string) {
+  return Object.freeze({ id: null, roles: Object.freeze([role]), attributes: Object.freeze({}) });
+}
+
+/** A verifier for a deployment without identity.jwt: no token can be checked, so none is accepted. */
+function noTokens(anonymousRole: string): TokenVerifier {
+  return {
+    anonymous: anonymousUser(anonymousRole),
+    async verify() {
+      throw new AuthenticationError('this gateway accepts no tokens (identity.jwt is not configured)');
+    },
+  };
 }

@@ -1,7 +1,10 @@
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { createRequestContext, type RequestContext, type Runtime } from '../graph';
+import { isDatagateError } from '../errors';
+import { createRequestContext, type Runtime } from '../graph';
+import { AuthenticationError, type TokenVerifier, type User } from '../identity';
+import type { RoleServers } from './roleServers';
 
 export interface HttpOptions {
   /** Largest request body accepted, in bytes (default 100 KB: enough for any real query, far below Apollo's 50 MB). */
@@ -38,7 +41,18 @@ function readBody(req: http.IncomingMessage, max: number): Promise<string | null
  * A lean node:http integration of Apollo Server (`executeHTTPGraphQLRequest`): no framework
  * in the request path, one `end()` with content-length (see PERFORMANCE-NOTES).
  */
-export function createHttpHandler(apollo: ApolloServer<RequestContext>, runtime: Runtime, opts: HttpOptions) {
+/** Header that narrows a request to one of its token's roles. */
+export const ROLE_HEADER = 'x-datagate-role';
+
+export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifier: TokenVerifier, opts: HttpOptions) {
+  /** The caller: a verified token's user, or the anonymous user without a token. Throws AuthenticationError. */
+  const authenticate = async (req: http.IncomingMessage): Promise<User> => {
+    const header = req.headers.authorization;
+    if (header === undefined || header === '') return verifier.anonymous;
+    const m = /^Bearer +([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header);
+    if (!m) throw new AuthenticationError('malformed Authorization header; send "Authorization: Bearer <token>"');
+    return verifier.verify(m[1]);
+  };
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -82,9 +96,24 @@ export function createHttpHandler(apollo: ApolloServer<RequestContext>, runtime:
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
+      let access;
+      try {
+        const user = await authenticate(req);
+        const requested = req.headers[ROLE_HEADER];
+        const roles = runtime.policy.rolesFor(user, typeof requested === 'string' && requested !== '' ? requested : undefined);
+        access = runtime.policy.access(user, roles);
+      } catch (e) {
+        if (e instanceof AuthenticationError) {
+          res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${e.reason.replace(/"/g, "'")}"`);
+          return sendJson(res, 401, { errors: [{ message: e.message, extensions: { code: e.code, reason: e.reason } }] });
+        }
+        if (isDatagateError(e)) return sendJson(res, 403, errorBody(e.message, e.code));
+        throw e;
+      }
+      const apollo = await servers.forView(access.view);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
-        context: async () => createRequestContext(runtime, requestId),
+        context: async () => createRequestContext(runtime, requestId, access),
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;

@@ -1,22 +1,28 @@
 import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AccessResolver } from '../../resolvers/AccessResolver';
 import { HealthResolver } from '../../resolvers/HealthResolver';
 import { buildDataQueryFields, type RequestContext } from '../graph';
 import type { Registry } from '../model';
+import type { PolicyEngine, RoleSetView } from '../policy';
+
+/** The hand-written API (type-graphql resolvers): the same for every role, built once. */
+export function buildHandWrittenSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [HealthResolver, AccessResolver], validate: false });
+}
 
 /**
- * One schema: the generated data graph (graphql-js types from the model) plus the
- * hand-written API (type-graphql resolvers), joined at the Query type.
+ * One role set's schema: its generated data graph (graphql-js types from the model, cut to what
+ * the role set may read) plus the hand-written API, joined at the Query type.
  */
-export async function buildGatewaySchema(registry: Registry): Promise<GraphQLSchema> {
-  const handWritten = await buildSchema({ resolvers: [HealthResolver], validate: false });
-  const data = buildDataQueryFields(registry);
+export function buildGatewaySchema(registry: Registry, view: RoleSetView, policy: PolicyEngine, handWritten: GraphQLSchema): GraphQLSchema {
+  const data = buildDataQueryFields(registry, view, policy);
   const tgQuery = handWritten.getQueryType()!.toConfig().fields as GraphQLFieldConfigMap<unknown, RequestContext>;
   for (const name of Object.keys(tgQuery)) if (name in data) throw new Error(`Query.${name} is defined by both the model and a resolver`);
   const query = new GraphQLObjectType<unknown, RequestContext>({
     name: 'Query',
-    description: 'Read the federated data model, and ask the gateway about itself.',
+    description: 'Read the federated data model, and ask the gateway about itself and your access.',
     fields: { ...data, ...tgQuery },
   });
   const extraTypes = Object.values(handWritten.getTypeMap()).filter((t) => !t.name.startsWith('__') && t.name !== 'Query');

@@ -11,12 +11,14 @@ const ALLOWED: Record<string, string[]> = {
   model: ['config', 'errors'],
   identity: ['config', 'errors'],
   planning: ['model', 'errors'],
+  // Policies compile into the planner's condition trees, so they sit above planning (DESIGN.md drew them below).
+  policy: ['planning', 'model', 'identity', 'config', 'errors'],
   sources: ['planning', 'model', 'config', 'errors'],
-  graph: ['sources', 'planning', 'model', 'identity', 'config', 'errors'],
-  resolvers: ['graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors'],
-  server: ['resolvers', 'graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors'],
+  graph: ['sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
+  resolvers: ['graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
+  server: ['resolvers', 'graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
   demo: [],
-  cli: ['server', 'resolvers', 'graph', 'sources', 'planning', 'model', 'identity', 'config', 'errors', 'demo'],
+  cli: ['server', 'resolvers', 'graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors', 'demo'],
 };
 
 const root = path.join(__dirname, '../..');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { UnreachableCaseError } from '../../errors';
-import type { AggregatePlan, CountPlan, OrderTerm, Plan, SelectPlan } from '../../planning';
+import type { AggregatePlan, Condition, CountPlan, OrderTerm, Plan, SelectPlan } from '../../planning';
 import type { CompiledQuery } from '../SourceAdapter';
 import { applyCondition, field, ref, tableName, type CompileContext, type Scope } from './operators';
 import type { SqlDialect } from './SqlDialect';
@@ -56,6 +56,7 @@ export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQu
   const columns: Record<string, string> = {};
   for (const f of plan.fields) columns[f] = ref(scope, f);
   q.select(columns);
+  for (const c of plan.computed ?? []) q.select(flagColumn(dialect, ctx, scope, c.condition, c.alias));
   if (plan.distinct) q.distinct();
   const order = orderSql(dialect, scope, plan);
   const perParentPage = plan.partition && (plan.limit !== undefined || plan.offset);
@@ -76,6 +77,17 @@ export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQu
   if (plan.limit !== undefined) q.limit(plan.limit);
   if (plan.offset) q.offset(plan.offset);
   return toCompiled(q);
+}
+
+/** `CASE WHEN <condition> THEN 1 ELSE 0 END AS alias`: the condition compiled as a WHERE clause, lifted into the select list. */
+function flagColumn(dialect: SqlDialect, ctx: CompileContext, scope: Scope, condition: Condition, alias: string): Knex.Raw {
+  const b = dialect.builder;
+  if (condition.kind === 'true' || condition.kind === 'false') return b.raw(`${condition.kind === 'true' ? 1 : 0} as ??`, [alias]);
+  const probe = b.queryBuilder();
+  applyCondition(probe, condition, scope, ctx);
+  const { sql, bindings } = probe.toSQL();
+  const where = sql.indexOf(' where ');
+  return b.raw(`case when ${sql.slice(where + 7)} then 1 else 0 end as ??`, [...bindings, alias] as never);
 }
 
 export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {

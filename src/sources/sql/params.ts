@@ -85,12 +85,18 @@ export function parameterize(plan: Plan, expandLists: boolean): Parameterized {
   switch (plan.kind) {
     case 'select': {
       parts.push(`f:${plan.fields.join(',')}`, `o:${plan.orderBy.map((t) => `${t.field} ${t.direction} ${t.nulls}`).join(',')}`, `l:${plan.limit ?? ''}:${plan.offset ?? ''}:${plan.distinct ? 'd' : ''}`);
+      const computed = plan.computed?.map((c) => {
+        parts.push(`c:${c.alias}(`);
+        const condition = cond(c.condition);
+        parts.push(')');
+        return { alias: c.alias, condition };
+      });
       let partition = plan.partition;
       if (partition) {
         parts.push(`p:${partition.fields.join(',')}${expandLists ? ` ${partition.keys.length}` : ''}`);
         partition = { fields: partition.fields, keys: param(partition.keys, partition.keys.length) as never };
       }
-      return { key: parts.join('|'), values, template: { ...plan, where, partition } };
+      return { key: parts.join('|'), values, template: { ...plan, where, partition, computed } };
     }
     case 'count':
       return { key: parts.join('|'), values, template: { ...plan, where } };

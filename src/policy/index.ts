@@ -1,0 +1,10 @@
+export * from './types';
+export { loadPolicies, buildPolicies, type PolicyOptions } from './loadPolicies';
+export { createPolicyEngine, type PolicyEngine } from './createPolicyEngine';
+export { createUserAccess, visibleAlias, clearAlias, type UserAccess } from './access';
+export { buildRoleSetView } from './views';
+export { createRoleAbility, conditionFor, grants, type RoleAbility } from './abilities';
+export { astToCondition, UnsupportedCondition } from './fromCasl';
+export { interpolate, userLookup, MissingValue } from './interpolate';
+export { createMask, MASK_DESCRIPTIONS } from './masks';
+export { describeCondition, explainAccess, type Explanation } from './explain';

@@ -1,0 +1,57 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../graph';
+import type { Registry } from '../model';
+import type { PolicyEngine, RoleSetView } from '../policy';
+import { createFormatError, type Logger } from './formatError';
+import { createJitGateway } from './jitExecutor';
+import { buildGatewaySchema } from './schema';
+
+export interface RoleServers {
+  /** The Apollo Server of a role set: its own schema, so validation and introspection see only what it may read. */
+  forView(view: RoleSetView): Promise<ApolloServer<RequestContext>>;
+  schemaFor(view: RoleSetView): Promise<GraphQLSchema>;
+  stop(): Promise<void>;
+}
+
+/** Role sets in use are few (roles × their combinations in tokens); past this many the oldest is dropped. */
+const MAX_ROLE_SETS = 256;
+
+/**
+ * One Apollo Server per role set, built on first use and kept: Apollo validates against its own
+ * schema, and a shared full schema would leak hidden fields through "Did you mean …?" suggestions.
+ */
+export function createRoleServers(registry: Registry, policy: PolicyEngine, handWritten: GraphQLSchema, log: Logger): RoleServers {
+  const servers = new Map<string, Promise<{ apollo: ApolloServer<RequestContext>; schema: GraphQLSchema }>>();
+  const build = async (view: RoleSetView) => {
+    const schema = buildGatewaySchema(registry, view, policy, handWritten);
+    const apollo = new ApolloServer<RequestContext>({
+      gateway: createJitGateway(schema),
+      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+      includeStacktraceInErrorResponses: false,
+      formatError: createFormatError(log),
+      logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
+    });
+    await apollo.start();
+    return { apollo, schema };
+  };
+  const get = (view: RoleSetView) => {
+    let s = servers.get(view.key);
+    if (!s) {
+      if (servers.size >= MAX_ROLE_SETS) servers.delete(servers.keys().next().value!);
+      s = build(view);
+      s.catch(() => servers.delete(view.key));
+      servers.set(view.key, s);
+    }
+    return s;
+  };
+  return {
+    forView: async (view) => (await get(view)).apollo,
+    schemaFor: async (view) => (await get(view)).schema,
+    async stop() {
+      const all = await Promise.allSettled(servers.values());
+      await Promise.allSettled(all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.apollo.stop()] : [])));
+    },
+  };
+}
