@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { seedDemoSource, DEMO_SOURCES, type DemoSource } from '../../src/demo';
 import { createGateway, type Gateway } from '../../src/server';
-import { postGraphQL } from '../support/gql';
+import { postGraphQL as post } from '../support/gql';
+import { bearer, demoToken } from '../support/tokens';
+
+// The demo's admin (erin) reads everything: these tests are about the data, not the policies.
+const postGraphQL = async (url: string, query: string) => post(url, query, undefined, bearer(await demoToken('erin')));
 
 // The bundled demo, exactly as `npm start` runs it: every source embedded (PGlite, SQLite), seeded.
 let gw: Gateway;

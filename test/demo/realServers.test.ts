@@ -4,7 +4,11 @@ import path from 'node:path';
 import { seed } from '../../src/cli/seed';
 import { createGateway, type Gateway } from '../../src/server';
 import { createMysqlDatabase, createPgDatabase, type TestDatabase } from '../support/databases';
-import { postGraphQL } from '../support/gql';
+import { postGraphQL as post } from '../support/gql';
+import { bearer, demoToken } from '../support/tokens';
+
+// The demo's admin (erin) reads everything: these tests are about the data, not the policies.
+const postGraphQL = async (url: string, query: string) => post(url, query, undefined, bearer(await demoToken('erin')));
 
 /** The same demo deployment pointed at real servers: crm on PostgreSQL, sales on MariaDB, marketing on a SQLite file. */
 let crm: TestDatabase, sales: TestDatabase;
@@ -24,6 +28,10 @@ beforeAll(async () => {
   sales: { dialect: mysql, url: "${sales.url}" }
   marketing: { dialect: sqlite, url: "sqlite://${path.join(dir, 'marketing.db')}" }
 model: ${JSON.stringify(path.join(__dirname, '../../schema'))}
+policies: ${JSON.stringify(path.join(__dirname, '../../policies'))}
+identity:
+  jwt: { secret: "datagate-demo-secret-not-for-production-0123", issuer: datagate-demo, audience: datagate }
+  claims: { attributes: { employeeId: employee_id, region: region, team: team } }
 `,
   );
   const errors: string[] = [];

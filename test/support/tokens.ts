@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { SignJWT } from 'jose';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config';
 import { TEST_JWT_SECRET } from './fixture';
 
 export interface TokenOptions {
@@ -25,3 +29,11 @@ export async function mintToken(claims: Record<string, unknown>, o: TokenOptions
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A token for one of the demo's users (users.yaml), signed as `datagate token <user>` signs it. */
+export async function demoToken(user: string, configFile = path.join(__dirname, '../../datagate.yaml')): Promise<string> {
+  const { config, dir } = loadConfig(configFile, {});
+  const users = parse(readFileSync(path.resolve(dir, config.identity.users!), 'utf8')) as Record<string, Record<string, unknown>>;
+  if (!users[user]) throw new Error(`no demo user ${user}`);
+  return mintToken(users[user], { secret: config.identity.jwt.secret, issuer: config.identity.jwt.issuer, audience: config.identity.jwt.audience });
+}
