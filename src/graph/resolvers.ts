@@ -67,7 +67,7 @@ export function connectionResolver(entity: Entity): Resolver {
     const nodeSel = new Map([...childSelection(childSelection(sel, 'edges', info), 'node', info), ...childSelection(sel, 'nodes', info)]);
     const orderFields = a.orderBy.map((t) => t.field);
     const fields = fieldsFor(entity, nodeSel, orderFields);
-    const signature = orderSignature(entity, a.orderBy);
+    const signature = orderSignature(entity, a.orderBy, ctx.access.view.key);
     let where = a.where;
     if (typeof args.after === 'string') where = and(where, keysetAfter(a.orderBy, decodeCursor(runtime.cursorKey, signature, a.orderBy, args.after)));
     else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
