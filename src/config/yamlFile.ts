@@ -16,7 +16,7 @@ export function parseYaml(file: string, text: string): YamlFile {
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
     file,
     path: '',
-    line: e.linePos?.[0]?.line,
+    line: e.linePos?.[0]?.line ?? (e.pos?.[0] !== undefined ? lineCounter.linePos(e.pos[0]).line : undefined),
     message: `YAML syntax error: ${e.message.split('\n')[0]}`,
   }));
   // The line of the deepest path element found: a map key's own line, a list item's line.

@@ -1,9 +1,9 @@
 import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
 import type { Entity, Registry } from '../model';
-import { and, FALSE, not, or, TRUE, type Condition } from '../planning';
+import { and, FALSE, or, TRUE, type Condition } from '../planning';
 import { BadValue } from './coerce';
-import { astToCondition, type AstNode } from './fromCasl';
+import { astToCondition, negate, type AstNode } from './fromCasl';
 import { interpolate, MissingValue, type Lookup } from './interpolate';
 import type { Action, PolicyRule } from './types';
 
@@ -67,7 +67,7 @@ export function ruleCondition(registry: Registry, entity: Entity, rule: CaslRule
       if (!(e instanceof BadValue)) throw e;
       c = rule.inverted ? TRUE : FALSE;
     }
-  return rule.inverted ? not(c) : c;
+  return rule.inverted ? negate(c, entity) : c;
 }
 
 /**

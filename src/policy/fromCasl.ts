@@ -20,8 +20,50 @@ interface Env {
 type FieldOp = (field: Field, value: unknown, env: Env) => Condition;
 
 const coerce = (field: Field, v: unknown) => coerceValue(field, v);
-const compare = (op: CompareOp): FieldOp => (field, value) =>
-  value === null ? FALSE : { kind: 'compare', op, field: field.name, value: coerce(field, value) };
+
+
+const INVERSE: Record<CompareOp, CompareOp> = { eq: 'neq', neq: 'eq', lt: 'gte', gte: 'lt', gt: 'lte', lte: 'gt' };
+
+/**
+ * NOT in CASL's sense: true wherever the condition is not true, NULLs included. Policy conditions
+ * are two-valued, as CASL's matcher is: a test on a NULL column is false, never SQL's unknown. That
+ * matters under NOT: a `cannot … where region = 'NA'` must leave NULL-region rows readable, where
+ * SQL's `NOT (region = 'NA')` would be unknown and drop them. The negation is pushed down to the
+ * leaves (De Morgan), each negated test on a nullable column also matching NULL.
+ */
+export function negate(c: Condition, entity: Entity): Condition {
+  const nullable = (name: string) => entity.fields.get(name)?.nullable ?? true;
+  const orNull = (name: string, x: Condition): Condition => (nullable(name) ? or(x, { kind: 'isNull', field: name, isNull: true }) : x);
+  switch (c.kind) {
+    case 'true':
+      return FALSE;
+    case 'false':
+      return TRUE;
+    case 'and':
+      return or(...c.items.map((i) => negate(i, entity)));
+    case 'or':
+      return and(...c.items.map((i) => negate(i, entity)));
+    case 'not':
+      return twoValued(c.item, entity);
+    case 'compare':
+      return orNull(c.field, { ...c, op: INVERSE[c.op] });
+    case 'in':
+      return c.fields.length === 1 ? orNull(c.fields[0], { ...c, negate: !c.negate }) : or(not(c), ...c.fields.filter(nullable).map((f): Condition => ({ kind: 'isNull', field: f, isNull: true })));
+    case 'isNull':
+      return { ...c, isNull: !c.isNull };
+    case 'like':
+      return orNull(c.field, not(c));
+    case 'related':
+      return not(c);
+  }
+}
+
+/** The condition with every unknown made false: what `NOT` of its negation gives back. */
+function twoValued(c: Condition, entity: Entity): Condition {
+  return negate(negate(c, entity), entity);
+}
+
+const compare = (op: CompareOp): FieldOp => (field, value) => (value === null ? FALSE : { kind: 'compare', op, field: field.name, value: coerce(field, value) });
 
 function list(field: Field, value: unknown, op: string): { values: unknown[]; hasNull: boolean } {
   if (value === PROBE) return { values: [PROBE], hasNull: false };
@@ -36,10 +78,7 @@ function list(field: Field, value: unknown, op: string): { values: unknown[]; ha
  */
 const fieldOps: Record<string, FieldOp> = {
   eq: (f, v) => (v === null ? { kind: 'isNull', field: f.name, isNull: true } : { kind: 'compare', op: 'eq', field: f.name, value: coerce(f, v) }),
-  ne: (f, v) =>
-    v === null
-      ? { kind: 'isNull', field: f.name, isNull: false }
-      : or({ kind: 'compare', op: 'neq', field: f.name, value: coerce(f, v) }, f.nullable ? { kind: 'isNull', field: f.name, isNull: true } : FALSE),
+  ne: (f, v, env) => negate(fieldOps.eq(f, v, env), env.entity),
   lt: compare('lt'),
   lte: compare('lte'),
   gt: compare('gt'),
@@ -48,14 +87,17 @@ const fieldOps: Record<string, FieldOp> = {
     const { values, hasNull } = list(f, v, 'in');
     return or(values.length ? { kind: 'in', fields: [f.name], values: values.map((x) => [x]), negate: false } : FALSE, hasNull ? { kind: 'isNull', field: f.name, isNull: true } : FALSE);
   },
-  nin: (f, v) => {
+  // NULL is "not in" a list without null, as in MongoDB; SQL's NOT IN alone would be unknown there.
+  nin: (f, v, env) => {
     const { values, hasNull } = list(f, v, 'nin');
     const notIn: Condition = values.length ? { kind: 'in', fields: [f.name], values: values.map((x) => [x]), negate: true } : TRUE;
-    // NULL is "not in" a list without null, as in MongoDB; SQL's NOT IN alone would drop it.
-    return hasNull ? and(notIn, { kind: 'isNull', field: f.name, isNull: false }) : f.nullable ? or(notIn, { kind: 'isNull', field: f.name, isNull: true }) : notIn;
+    return hasNull ? and(notIn, { kind: 'isNull', field: f.name, isNull: false }) : negate(fieldOps.in(f, v, env), env.entity);
   },
   exists: (f, v) => ({ kind: 'isNull', field: f.name, isNull: !v }),
 };
+
+/** Operators that mean "no value matches": through a relationship, "no related row matches the positive form". */
+const NEGATIVE: Record<string, string> = { ne: 'eq', nin: 'in' };
 
 const SUPPORTED = [...Object.keys(fieldOps).map((k) => `$${k}`), '$elemMatch'].join(' ');
 
@@ -67,7 +109,7 @@ export function astToCondition(node: AstNode, env: Env): Condition {
     case 'or':
       return or(...(node.value as AstNode[]).map((n) => astToCondition(n, env)));
     case 'not':
-      return not(and(...(node.value as AstNode[]).map((n) => astToCondition(n, env))));
+      return negate(and(...(node.value as AstNode[]).map((n) => astToCondition(n, env))), env.entity);
   }
   if (node.field === undefined) throw new UnsupportedCondition(`operator $${node.operator} is not supported in policy conditions; use one of ${SUPPORTED}`);
   if (node.field.startsWith('$'))
@@ -80,11 +122,17 @@ function throughPath(path: string[], node: AstNode, env: Env): Condition {
   const rel = env.entity.relationships.get(head);
   if (rel) {
     const target = env.registry.entity(rel.target);
-    let where: Condition;
-    if (rest.length) where = throughPath(rest, node, { registry: env.registry, entity: target });
-    else if (node.operator === 'elemMatch') where = astToCondition(node.value as AstNode, { registry: env.registry, entity: target });
-    else throw new UnsupportedCondition(`"${head}" is a relationship of ${env.entity.name}: name one of ${target.name}'s fields ("${head}.<field>") or use $elemMatch`);
-    return { kind: 'related', relationship: rel, target, where };
+    const inner = { registry: env.registry, entity: target };
+    if (rest.length) {
+      // MongoDB's `"orders.status": {$ne: x}` is "no order has status x" (true without orders), not
+      // "some order differs": the negation goes outside the relationship.
+      const positive = NEGATIVE[node.operator];
+      if (positive) return not({ kind: 'related', relationship: rel, target, where: throughPath(rest, { ...node, operator: positive }, inner) });
+      return { kind: 'related', relationship: rel, target, where: throughPath(rest, node, inner) };
+    }
+    if (node.operator !== 'elemMatch') throw new UnsupportedCondition(`"${head}" is a relationship of ${env.entity.name}: name one of ${target.name}'s fields ("${head}.<field>") or use $elemMatch`);
+    if (!rel.many) throw new UnsupportedCondition(`$elemMatch needs a to-many relationship; "${head}" is to-one: write "${head}.<field>" keys instead`);
+    return { kind: 'related', relationship: rel, target, where: astToCondition(node.value as AstNode, inner) };
   }
   const field = env.entity.fields.get(head);
   if (!field) throw new UnsupportedCondition(`${env.entity.name} has no field or relationship "${head}"`);

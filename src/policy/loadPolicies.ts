@@ -6,7 +6,7 @@ import { ConfigError, ErrorCode, type ConfigProblem } from '../errors';
 import type { Entity, Registry } from '../model';
 import { PROBE } from './coerce';
 import { astToCondition, type AstNode } from './fromCasl';
-import { interpolate, placeholdersIn } from './interpolate';
+import { placeholdersIn } from './interpolate';
 import { policyFileSchema, type PolicyFile } from './policyFile';
 import type { MaskKind, PolicyMask, PolicyRule, PolicySet, RolePolicy } from './types';
 
@@ -56,18 +56,28 @@ export function buildPolicies(parsed: YamlFile[], registry: Registry, opts: Poli
     for (const [i, parent] of (file.extends ?? []).entries())
       if (!declared.has(parent))
         problems.push({ file: y.file, path: `extends[${i}]`, line: y.lineOf(['extends']), message: `unknown role "${parent}"; known: ${[...declared.keys()].join(', ')}` });
+  // Cycles are found here, so they are listed with every other problem.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, chain: string[]) => {
+    if (state.get(name) === 'done' || !declared.has(name)) return;
+    if (state.get(name) === 'visiting') {
+      const { y } = declared.get(name)!;
+      problems.push({ file: y.file, path: 'extends', line: y.lineOf(['extends']), message: `extends forms a cycle: ${[...chain.slice(chain.indexOf(name)), name].join(' → ')}` });
+      return;
+    }
+    state.set(name, 'visiting');
+    for (const parent of declared.get(name)!.file.extends ?? []) visit(parent, [...chain, name]);
+    state.set(name, 'done');
+  };
+  for (const name of declared.keys()) visit(name, []);
   if (problems.length) throw new ConfigError(problems, ErrorCode.BAD_POLICY);
 
   const resolved = new Map<string, RolePolicy>();
-  const resolve = (name: string, chain: string[]): RolePolicy => {
+  const resolve = (name: string): RolePolicy => {
     const done = resolved.get(name);
     if (done) return done;
-    if (chain.includes(name)) {
-      const { y } = declared.get(name)!;
-      throw new ConfigError([{ file: y.file, path: 'extends', line: y.lineOf(['extends']), message: `extends forms a cycle: ${[...chain, name].join(' → ')}` }], ErrorCode.BAD_POLICY);
-    }
     const { file, y } = declared.get(name)!;
-    const parents = (file.extends ?? []).map((p) => resolve(p, [...chain, name]));
+    const parents = (file.extends ?? []).map((p) => resolve(p));
     const rules: PolicyRule[] = parents.flatMap((p) => p.rules);
     const masks = new Map<string, Map<string, PolicyMask>>();
     const maxRows = new Map<string, number>();
@@ -100,8 +110,36 @@ export function buildPolicies(parsed: YamlFile[], registry: Registry, opts: Poli
     resolved.set(name, role);
     return role;
   };
-  for (const name of declared.keys()) resolve(name, []);
+  for (const name of declared.keys()) resolve(name);
   return Object.freeze({ roles: resolved, anonymousRole: opts.anonymousRole });
+}
+
+const OPERATORS = ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin', '$exists', '$elemMatch'];
+
+/**
+ * Operators CASL's parser would take but the policy language does not (`$regex`, `$size`, `$not`…),
+ * or would silently read as "no condition" (`$options` alone): refused by name before parsing.
+ */
+function unsupportedOperators(conditions: Record<string, unknown>, out: string[] = []): string[] {
+  for (const [key, value] of Object.entries(conditions)) {
+    if (key.startsWith('$')) out.push(key);
+    else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const ops = Object.entries(value as Record<string, unknown>);
+      for (const [op, v] of ops) {
+        if (!OPERATORS.includes(op)) out.push(op);
+        else if (op === '$elemMatch' && v && typeof v === 'object' && !Array.isArray(v)) unsupportedOperators(v as Record<string, unknown>, out);
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Placeholders replaced by a stand-in that fits any field; a whole-value placeholder under `$in`/`$nin` by a list of one. */
+function probe(node: unknown, key?: string): unknown {
+  if (typeof node === 'string' && placeholdersIn(node).length) return (key === '$in' || key === '$nin') && /^\$\{[^}]+\}$/.test(node) ? [PROBE] : PROBE;
+  if (Array.isArray(node)) return node.map((n) => probe(n));
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, probe(v, k)]));
+  return node;
 }
 
 /** Every problem of one file: unknown entities and fields, bad operators and values, unknown placeholders, misfit masks. */
@@ -116,8 +154,13 @@ function checkFile(file: PolicyFile, y: YamlFile, registry: Registry, opts: Poli
   };
   const checkConditions = (entity: Entity, conditions: Record<string, unknown>, p: (string | number)[]) => {
     checkPlaceholders(conditions, p);
+    const unsupported = unsupportedOperators(conditions);
+    if (unsupported.length) {
+      at(p, `operator${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')} not supported in policy conditions; use ${OPERATORS.join(' ')} (several keys AND, several rules OR, an inverted rule NOT)`);
+      return;
+    }
     try {
-      const probed = interpolate(conditions, () => PROBE);
+      const probed = probe(conditions) as Record<string, unknown>;
       const rule = createMongoAbility([{ action: 'read', subject: entity.name, conditions: probed }]).rulesFor('read', entity.name)[0];
       astToCondition(rule.ast as AstNode, { registry, entity });
     } catch (e) {

@@ -26,15 +26,16 @@ export function createMask(kind: MaskKind, type: FieldType, secret: Buffer): Mas
     case 'email':
       return (v) => {
         if (v == null) return v;
+        // By code points, so an emoji or other astral character is never cut in half.
         const s = String(v);
         const at = s.lastIndexOf('@');
-        return at > 0 ? `${s[0]}***${s.slice(at)}` : '***';
+        return at > 0 ? `${String.fromCodePoint(s.codePointAt(0)!)}***${s.slice(at)}` : '***';
       };
     case 'last4':
       return (v) => {
         if (v == null) return v;
-        const s = String(v);
-        return s.length > 4 ? `***${s.slice(-4)}` : '***';
+        const chars = Array.from(String(v));
+        return chars.length > 4 ? `***${chars.slice(-4).join('')}` : '***';
       };
     case 'year':
       return (v) => (v == null ? v : yearOf(type, v));

@@ -16,8 +16,9 @@ const ruleSchema = z
   })
   .refine((r) => !r.inverted || r.reason, { message: 'an inverted (cannot) rule needs a `reason`: whyNot shows it to the people it stops', path: ['reason'] });
 
+// `null` unquoted is YAML's null: read it as the null mask.
 const maskSchema = z.union([
-  z.enum(MASK_KINDS),
+  z.preprocess((v) => (v === null ? 'null' : v), z.enum(MASK_KINDS)),
   z.strictObject({ mask: z.enum(MASK_KINDS), unless: conditions }),
 ]);
 

@@ -260,10 +260,13 @@ rules:
     ['hash on a Date', 'Customer.born', 'hash', /mask hash does not fit a Date field/],
     ['last4 on an Int', 'Customer.score', 'last4', /mask last4 does not fit a Int field/],
     ['null on the key', 'Customer.id', '"null"', /the key Customer\.id cannot be masked with null/],
-    // Unquoted, `null` is YAML's null, not the mask's name: refused (the message does not say to quote it).
-    ['an unquoted null (YAML null)', 'Customer.email', 'null', /found null/],
   ])('mask misfit: %s', (_name, key, mask, message) => {
     oneProblem({ 'policies/a.yaml': `${VALID.replace('valid', 'a')}masks:\n  ${key}: ${mask}\n` }, { file: 'policies/a.yaml', line: 6, path: `masks.${key}` }, message);
+  });
+
+  test('an unquoted null (YAML null) is the null mask', () => {
+    const set = build({ 'policies/a.yaml': `${VALID.replace('valid', 'a')}masks:\n  Customer.email: null\n` });
+    expect(set.roles.get('a')!.masks.get('Customer')!.get('email')!.kind).toBe('null');
   });
 
   test('mask on an unknown field', () => {

@@ -288,12 +288,12 @@ const fixtures: Fixture[] = [
     },
   },
   {
-    name: 'an inverted rule under an unconditional can is NOT (…)',
+    name: 'an inverted rule under an unconditional can is its negation (vip is NOT NULL: no IS NULL arm)',
     rules: [can(), cannot({ vip: true })],
     sql: {
-      postgres: { sql: `${PG} where not ("t0"."vip" = ?)`, bindings: [true] },
-      mysql: { sql: `${MY} where not (\`t0\`.\`vip\` = ?)`, bindings: [true] },
-      sqlite: { sql: `${MY} where not (\`t0\`.\`vip\` = ?)`, bindings: [1] },
+      postgres: { sql: `${PG} where "t0"."vip" <> ?`, bindings: [true] },
+      mysql: { sql: `${MY} where \`t0\`.\`vip\` <> ?`, bindings: [true] },
+      sqlite: { sql: `${MY} where \`t0\`.\`vip\` <> ?`, bindings: [1] },
     },
   },
   {
@@ -318,9 +318,9 @@ const fixtures: Fixture[] = [
     name: 'can then cannot: the cannot bounds the can',
     rules: [can({ region: 'EU' }), cannot({ vip: true })],
     sql: {
-      postgres: { sql: `${PG} where ("t0"."region" = ?) and (not ("t0"."vip" = ?))`, bindings: ['EU', true] },
-      mysql: { sql: `${MY} where (\`t0\`.\`region\` = ?) and (not (\`t0\`.\`vip\` = ?))`, bindings: ['EU', true] },
-      sqlite: { sql: `${MY} where (\`t0\`.\`region\` = ?) and (not (\`t0\`.\`vip\` = ?))`, bindings: ['EU', 1] },
+      postgres: { sql: `${PG} where ("t0"."region" = ?) and ("t0"."vip" <> ?)`, bindings: ['EU', true] },
+      mysql: { sql: `${MY} where (\`t0\`.\`region\` = ?) and (\`t0\`.\`vip\` <> ?)`, bindings: ['EU', true] },
+      sqlite: { sql: `${MY} where (\`t0\`.\`region\` = ?) and (\`t0\`.\`vip\` <> ?)`, bindings: ['EU', 1] },
     },
   },
   {
@@ -336,9 +336,9 @@ const fixtures: Fixture[] = [
     name: 'can, cannot, can: the cannot bounds only the can above it',
     rules: [can({ region: 'EU' }), cannot({ vip: true }), can({ score: { $lt: 5 } })],
     sql: {
-      postgres: { sql: `${PG} where (("t0"."score" < ?) or (("t0"."region" = ?) and (not ("t0"."vip" = ?))))`, bindings: [5, 'EU', true] },
-      mysql: { sql: `${MY} where ((\`t0\`.\`score\` < ?) or ((\`t0\`.\`region\` = ?) and (not (\`t0\`.\`vip\` = ?))))`, bindings: [5, 'EU', true] },
-      sqlite: { sql: `${MY} where ((\`t0\`.\`score\` < ?) or ((\`t0\`.\`region\` = ?) and (not (\`t0\`.\`vip\` = ?))))`, bindings: [5, 'EU', 1] },
+      postgres: { sql: `${PG} where (("t0"."score" < ?) or (("t0"."region" = ?) and ("t0"."vip" <> ?)))`, bindings: [5, 'EU', true] },
+      mysql: { sql: `${MY} where ((\`t0\`.\`score\` < ?) or ((\`t0\`.\`region\` = ?) and (\`t0\`.\`vip\` <> ?)))`, bindings: [5, 'EU', true] },
+      sqlite: { sql: `${MY} where ((\`t0\`.\`score\` < ?) or ((\`t0\`.\`region\` = ?) and (\`t0\`.\`vip\` <> ?)))`, bindings: [5, 'EU', 1] },
     },
   },
 ];
@@ -377,7 +377,7 @@ describe('rules → SQL of each dialect', () => {
       kind: 'and',
       items: [
         { kind: 'compare', op: 'eq', field: 'region', value: 'EU' },
-        { kind: 'not', item: { kind: 'compare', op: 'eq', field: 'vip', value: true } },
+        { kind: 'compare', op: 'neq', field: 'vip', value: true },
       ],
     });
     expect(conditionFor(registry, ability, 'read', Customer, 'name')).toEqual({ kind: 'compare', op: 'eq', field: 'region', value: 'EU' });
