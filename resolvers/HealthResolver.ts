@@ -21,7 +21,7 @@ export class SourceStatus {
   @Field(() => String, { nullable: true })
   description!: string | null;
 
-  @Field(() => [String], { description: 'Entities of the model that live in this source.' })
+  @Field(() => [String], { description: 'Entities of this source that your roles may read or aggregate.' })
   entities!: string[];
 
   @Field({ description: 'Answered a trivial query just now.' })
@@ -77,7 +77,8 @@ async function sourceStatuses(ctx: RequestContext): Promise<SourceStatus[]> {
         embedded: s.capabilities.embedded,
         owner: cfg?.owner ?? null,
         description: cfg?.description ?? null,
-        entities: [...runtime.registry.entities.values()].filter((e) => e.source === s.name).map((e) => e.name),
+        // Only the entities the caller's roles may read or aggregate: the rest stays out of sight.
+        entities: [...ctx.access.view.entities.values()].filter((v) => v.entity.source === s.name && (v.read || v.aggregate)).map((v) => v.entity.name),
         ok: error === null,
         latencyMs: error === null ? Math.round((performance.now() - started) * 100) / 100 : null,
         error,
