@@ -7,10 +7,11 @@ import type { RequestContext } from './context';
 
 /** Runs one plan on its entity's source, after turning cross-source conditions into key sets. */
 export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
+  const within = plan.kind === 'select' ? plan.partition : undefined;
   const [where, computed] = await Promise.all([
-    resolveCrossSource(ctx, plan.entity, plan.where),
+    resolveCrossSource(ctx, plan.entity, plan.where, within),
     plan.kind === 'select' && plan.computed
-      ? Promise.all(plan.computed.map(async (c) => ({ alias: c.alias, condition: await resolveCrossSource(ctx, plan.entity, c.condition) })))
+      ? Promise.all(plan.computed.map(async (c) => ({ alias: c.alias, condition: await resolveCrossSource(ctx, plan.entity, c.condition, within) })))
       : undefined,
   ]);
   // Nothing can match (no rule grants a row, an empty key set): answer without asking the source.
@@ -46,20 +47,31 @@ function emptyAggregate(plan: AggregatePlan): Row {
  * A relationship condition whose target lives in another source cannot be a SQL subquery:
  * the target's source is asked for the distinct join keys of matching rows first, and the
  * condition becomes `local IN (keys)`. Bounded by `limits.maxCrossSourceKeys`.
+ *
+ * `within`: the plan reads only rows whose `fields` are among `keys` (a relationship load's
+ * parents). When the condition joins on those same fields, only those keys can matter, so the
+ * other source is asked about them alone: "orders of customers whose rep is me" for 20 parent
+ * customers costs a 20-key lookup, not all of my customers' keys.
  */
-export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c: Condition): Promise<Condition> {
+export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c: Condition, within?: SelectPlan['partition']): Promise<Condition> {
   switch (c.kind) {
     case 'and':
-      return and(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i)))));
+      return and(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within)))));
     case 'or':
-      return or(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i)))));
+      return or(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within)))));
     case 'not':
-      return not(await resolveCrossSource(ctx, entity, c.item));
+      return not(await resolveCrossSource(ctx, entity, c.item, within));
     case 'related': {
       if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where) };
       const max = ctx.runtime.limits.maxCrossSourceKeys;
+      const locals = c.relationship.on.map(([l]) => l);
       const remote = c.relationship.on.map(([, r]) => r);
-      const plan: SelectPlan = { kind: 'select', entity: c.target, fields: remote, where: c.where, orderBy: [], distinct: true, limit: max + 1 };
+      let where = c.where;
+      if (within && within.fields.length === locals.length && locals.every((l) => within.fields.includes(l))) {
+        const at = locals.map((l) => within.fields.indexOf(l));
+        where = and(where, inKeys(remote, within.keys.map((k) => at.map((i) => k[i]))));
+      }
+      const plan: SelectPlan = { kind: 'select', entity: c.target, fields: remote, where, orderBy: [], distinct: true, limit: max + 1 };
       const rows = await runPlan(ctx, plan);
       if (rows.length > max)
         throw new DatagateError(
@@ -68,7 +80,7 @@ export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c:
           { limit: max },
         );
       const keys = rows.map((r) => remote.map((f) => r[f])).filter((k) => k.every((v) => v !== null && v !== undefined));
-      return inKeys(c.relationship.on.map(([l]) => l), keys);
+      return inKeys(locals, keys);
     }
     default:
       return c;
