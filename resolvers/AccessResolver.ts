@@ -124,6 +124,6 @@ export class AccessResolver {
     @Arg('field', () => String, { nullable: true }) field?: string,
     @Arg('action', () => String, { nullable: true, description: 'read (default) or aggregate.' }) action?: string,
   ): AccessExplanation {
-    return explainAccess(ctx.access, entity, field ?? undefined, action === 'aggregate' ? 'aggregate' : 'read');
+    return explainAccess(ctx.access, ctx.user, entity, field ?? undefined, action === 'aggregate' ? 'aggregate' : 'read');
   }
 }

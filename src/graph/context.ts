@@ -44,6 +44,7 @@ export interface RequestContext {
   readonly perField: WeakMap<readonly FieldNode[], unknown>;
 }
 
-export function createRequestContext(runtime: Runtime, requestId: string, access: UserAccess): RequestContext {
-  return { runtime, requestId, user: access.user, access, loaders: new Map(), trace: [], perField: new WeakMap() };
+/** `user` is this request's own: `access` may be shared by users alike (same roles and attributes). */
+export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess): RequestContext {
+  return { runtime, requestId, user, access, loaders: new Map(), trace: [], perField: new WeakMap() };
 }

@@ -108,7 +108,7 @@ export function aggregateResolver(entity: Entity): Resolver {
     const aggregates: AggregateTerm[] = [{ fn: 'count', alias: 'count' }];
     for (const fn of AGG_FNS)
       for (const f of childSelection(sel, fn, info).keys()) if (ea.view.aggregate?.has(f)) aggregates.push({ fn, field: f, alias: `${fn}__${f}` });
-    const limit = checkLimit(runtime, 'limit', args.limit);
+    const limit = checkLimit(runtime, 'limit', args.limit, ea.view.maxRows);
     const rows = await runPlan(ctx, { kind: 'aggregate', entity, where: a.where, groupBy, aggregates, limit: groupBy.length ? limit : undefined });
     return rows.map((r) => {
       const out: Record<string, unknown> = { count: r.count, group: Object.fromEntries(groupBy.map((g) => [g, r[g]])) };

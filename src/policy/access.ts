@@ -10,6 +10,7 @@ import type { EntityAccess, FieldFlags, PolicySet, RoleSetView } from './types';
 
 /** One user's access under one role set: conditions with the user's attributes filled in, per entity on first use. */
 export interface UserAccess {
+  /** The first user these conditions were built for; any user with the same roles, id and attributes shares them. */
   readonly user: User;
   readonly view: RoleSetView;
   entity(name: string): EntityAccess;

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import type { User } from '../identity';
 import type { Condition } from '../planning';
 import type { UserAccess } from './access';
 import type { Action, Origin } from './types';
@@ -64,7 +66,8 @@ function describeRule(r: RuleLike): string {
     list(r.subject),
     r.fields ? `[${r.fields.join(', ')}]` : '',
     r.conditions ? `where ${JSON.stringify(r.conditions)}` : '',
-    o ? `(role ${o.role}, ${o.file}${o.line ? `:${o.line}` : ''} ${o.path})` : '',
+    // The file's name only: where the deployment lives on the server is nobody's business.
+    o ? `(role ${o.role}, ${path.basename(o.file)}${o.line ? `:${o.line}` : ''} ${o.path})` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -75,13 +78,13 @@ function describeRule(r: RuleLike): string {
  * file and line, and for a `cannot` its reason. Type-level, as CASL's `can` on a type: "allowed"
  * may still mean on some rows only, which the answer says.
  */
-export function explainAccess(access: UserAccess, entityName: string, field?: string, action: Action = 'read'): Explanation {
+export function explainAccess(access: UserAccess, user: User, entityName: string, field?: string, action: Action = 'read'): Explanation {
   const ev = access.view.entities.get(entityName);
   if (!ev) return { allowed: false, reason: `the model has no entity "${entityName}"`, rule: null, role: null };
   if (field !== undefined && !ev.entity.fields.has(field)) return { allowed: false, reason: `${entityName} has no field "${field}"`, rule: null, role: null };
   const what = field ? `${entityName}.${field}` : entityName;
   const roles = access.view.roles;
-  if (!roles.length) return { allowed: false, reason: `your token holds no role with a policy, so nothing is readable (roles: ${access.user.roles.join(', ') || 'none'})`, rule: null, role: null };
+  if (!roles.length) return { allowed: false, reason: `your token holds no role with a policy, so nothing is readable (roles: ${user.roles.join(', ') || 'none'})`, rule: null, role: null };
   const allowed = action === 'aggregate' ? ev.aggregate !== null && (!field || ev.aggregate.has(field)) : field ? ev.fields.has(field) : ev.read;
   for (const role of roles) {
     const rules = access.abilities.get(role)!.rulesFor(action, entityName, field) as unknown as RuleLike[];

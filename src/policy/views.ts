@@ -43,13 +43,15 @@ export function buildRoleSetView(policies: PolicySet, registry: Registry, roleNa
     const maxRows = caps.length && caps.every((c) => c !== undefined) ? Math.max(...(caps as number[])) : undefined;
     entities.set(S, { entity, read: reading.length > 0, fields, clear, relationships: [], aggregate, maxRows });
   }
-  // A relationship is followed only into a readable target, and only from join fields read in clear
-  // (otherwise the relationship itself would tell what a hidden column holds).
+  // A relationship is followed only into a readable target, and only when the join fields on both
+  // sides are read in clear: otherwise the relationship itself would tell what a hidden column holds
+  // (which customer a hidden Order.customer_id names).
   for (const v of entities.values()) {
     if (!v.read) continue;
-    (v as { relationships: EntityView['relationships'] }).relationships = [...v.entity.relationships.values()].filter(
-      (rel) => entities.get(rel.target)!.read && rel.on.every(([local]) => v.clear.has(local)),
-    );
+    (v as { relationships: EntityView['relationships'] }).relationships = [...v.entity.relationships.values()].filter((rel) => {
+      const t = entities.get(rel.target)!;
+      return t.read && rel.on.every(([local, remote]) => v.clear.has(local) && t.clear.has(remote));
+    });
   }
   return Object.freeze({ key: roles.join('+'), roles, entities });
 }

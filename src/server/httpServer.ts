@@ -96,9 +96,9 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
-      let access;
+      let access, user: User;
       try {
-        const user = await authenticate(req);
+        user = await authenticate(req);
         const requested = req.headers[ROLE_HEADER];
         const roles = runtime.policy.rolesFor(user, typeof requested === 'string' && requested !== '' ? requested : undefined);
         access = runtime.policy.access(user, roles);
@@ -113,7 +113,7 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const apollo = await servers.forView(access.view);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
-        context: async () => createRequestContext(runtime, requestId, access),
+        context: async () => createRequestContext(runtime, requestId, user, access),
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;

@@ -1,5 +1,17 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  getNamedType,
+  GraphQLError,
+  isInputObjectType,
+  Kind,
+  printSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLInputObjectType,
+  type GraphQLSchema,
+  type TypeNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /**
@@ -15,6 +27,7 @@ export function createJitGateway(schema: GraphQLSchema): GatewayInterface {
   // types such as CustomerWhere → OrderWhere → CustomerWhere): graphql-js executes those.
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
   const sdl = printSchema(schema);
+  const recursive = recursiveInputTypes(schema);
   return {
     async load() {
       return {
@@ -24,8 +37,10 @@ export function createJitGateway(schema: GraphQLSchema): GatewayInterface {
           const key = rc.operationName ?? '';
           let c = byOperation.get(key);
           if (c === undefined) {
-            const attempt = compileQuery(schema, rc.document, rc.operationName ?? undefined);
-            c = isCompiledQuery(attempt) ? attempt : null;
+            // graphql-jit recurses without end on variables of recursive input types (graphql-jit #81,
+            // #175) and fails only after seconds of blocking the event loop: never ask it to.
+            const attempt = usesRecursiveVariable(rc.document, rc.operationName ?? undefined, recursive) ? null : compileQuery(schema, rc.document, rc.operationName ?? undefined);
+            c = attempt && isCompiledQuery(attempt) ? attempt : null;
             byOperation.set(key, c);
           }
           if (c === null)
@@ -51,4 +66,41 @@ function asGraphQLError(e: unknown): GraphQLError {
   if (e instanceof GraphQLError && e.extensions !== undefined) return e;
   const j = e as { message: string; path?: readonly (string | number)[]; originalError?: Error | null };
   return new GraphQLError(j.message, { path: j.path, originalError: j.originalError ?? undefined });
+}
+
+/** Input object types that can contain themselves (CustomerWhere.and, CustomerWhere → OrderWhere → CustomerWhere). */
+function recursiveInputTypes(schema: GraphQLSchema): ReadonlySet<string> {
+  const out = new Set<string>();
+  const inputs = Object.values(schema.getTypeMap()).filter(isInputObjectType);
+  for (const start of inputs) {
+    const seen = new Set<string>();
+    const stack: GraphQLInputObjectType[] = [start];
+    while (stack.length) {
+      const t = stack.pop()!;
+      for (const f of Object.values(t.getFields())) {
+        const n = getNamedType(f.type);
+        if (!isInputObjectType(n)) continue;
+        if (n === start) out.add(start.name);
+        if (!seen.has(n.name)) {
+          seen.add(n.name);
+          stack.push(n);
+        }
+      }
+      if (out.has(start.name)) break;
+    }
+  }
+  return out;
+}
+
+function namedTypeOf(t: TypeNode): string {
+  return t.kind === Kind.NAMED_TYPE ? t.name.value : namedTypeOf(t.type);
+}
+
+function usesRecursiveVariable(doc: DocumentNode, operationName: string | undefined, recursive: ReadonlySet<string>): boolean {
+  if (!recursive.size) return false;
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION || (operationName !== undefined && d.name?.value !== operationName)) continue;
+    if (d.variableDefinitions?.some((v) => recursive.has(namedTypeOf(v.type)))) return true;
+  }
+  return false;
 }
