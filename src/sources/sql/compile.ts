@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { UnreachableCaseError } from '../../errors';
+import { DatagateError, ErrorCode, UnreachableCaseError } from '../../errors';
 import type { AggregatePlan, Condition, CountPlan, OrderTerm, Plan, SelectPlan } from '../../planning';
 import type { CompiledQuery } from '../SourceAdapter';
 import { applyCondition, field, ref, tableName, type CompileContext, type Scope } from './operators';
@@ -13,8 +13,17 @@ function context(dialect: SqlDialect): CompileContext {
   return { dialect, nextAlias: () => `t${n++}` };
 }
 
-function toCompiled(q: Knex.QueryBuilder): CompiledQuery {
+/**
+ * Key sets that still expand to one `?` per value (composite keys on PostgreSQL) could pass the
+ * engine's limit on bound values: refused here with a clear error instead of the driver's.
+ */
+function toCompiled(dialect: SqlDialect, q: Knex.QueryBuilder): CompiledQuery {
   const { sql, bindings } = q.toSQL();
+  const max = dialect.capabilities.maxBindParams;
+  if (bindings.length > max)
+    throw new DatagateError(ErrorCode.LIMIT_EXCEEDED, `the query needs ${bindings.length} bound values, above the ${max} the source's engine accepts; narrow the condition`, {
+      limit: max,
+    });
   return { sql, bindings };
 }
 
@@ -71,12 +80,12 @@ export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQu
     const outer = dialect.builder.queryBuilder().select('*').from(q.as('p')).where(ROW_NUMBER, '>', from);
     if (plan.limit !== undefined) outer.where(ROW_NUMBER, '<=', from + plan.limit);
     outer.orderBy(ROW_NUMBER);
-    return toCompiled(outer);
+    return toCompiled(dialect, outer);
   }
   if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
   if (plan.limit !== undefined) q.limit(plan.limit);
   if (plan.offset) q.offset(plan.offset);
-  return toCompiled(q);
+  return toCompiled(dialect, q);
 }
 
 /** `CASE WHEN <condition> THEN 1 ELSE 0 END AS alias`: the condition compiled as a WHERE clause, lifted into the select list. */
@@ -93,7 +102,7 @@ function flagColumn(dialect: SqlDialect, ctx: CompileContext, scope: Scope, cond
 export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {
   const { q } = baseQuery(dialect, context(dialect), plan);
   q.count({ count: '*' });
-  return toCompiled(q);
+  return toCompiled(dialect, q);
 }
 
 export function compileAggregate(dialect: SqlDialect, plan: AggregatePlan): CompiledQuery {
@@ -114,5 +123,5 @@ export function compileAggregate(dialect: SqlDialect, plan: AggregatePlan): Comp
     q.orderByRaw(order.map((o) => o.sql).join(', '), order.flatMap((o) => o.bindings) as never);
   }
   if (plan.limit !== undefined) q.limit(plan.limit);
-  return toCompiled(q);
+  return toCompiled(dialect, q);
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Entity, Field } from '../../model';
 import type { Condition } from '../../planning';
-import { bindValue } from './params';
+import { bindValue, isLargeKeySet } from './params';
 import type { SqlDialect } from './SqlDialect';
 
 /** The table alias and entity a condition is evaluated against. */
@@ -48,6 +48,74 @@ function sub(node: Condition, scope: Scope, ctx: CompileContext) {
 /** Length of a key set, whether it is the real list or the Param standing for it. */
 export function listLength(values: unknown): number {
   return (values as { length: number }).length;
+}
+
+/** A key set above LIST_PARAM_THRESHOLD, which engines without array parameters send as one parameter. */
+export function isLargeList(values: unknown): boolean {
+  return isLargeKeySet(listLength(values));
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** JSON text that JSON.stringify cannot write exactly: an integer beyond 2^53, as raw digits. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** One value of a key set, as JSON: a JS value JSON.stringify writes, or raw text. */
+export type JsonCell = string | number | boolean | null | RawJson;
+
+/**
+ * An integer key (number, bigint or decimal digits) as an exact JSON number: a JS number up to
+ * 2^53, raw digits beyond; undefined if it is no 64-bit integer.
+ */
+export function int64Json(v: unknown): number | RawJson | undefined {
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return v;
+    if (!Number.isInteger(v)) return undefined;
+    v = BigInt(v);
+  } else if (typeof v === 'string') {
+    if (/^[+-]?\d{1,15}$/.test(v)) return Number(v);
+    if (!/^[+-]?\d+$/.test(v)) return undefined;
+    v = BigInt(v);
+  }
+  if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX) return undefined;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : new RawJson(v.toString());
+}
+
+/**
+ * A key set as the text of one JSON array, built at bind time: `[v, …]` for one column,
+ * `[[a, b], …]` for several. JSON.stringify writes it unless a cell is raw text.
+ */
+export function jsonKeySet(list: readonly (readonly unknown[])[], columns: number, cell: (col: number, v: unknown) => JsonCell): string {
+  const rows: (JsonCell | JsonCell[])[] = new Array(list.length);
+  let raw = false;
+  for (let row = 0; row < list.length; row++) {
+    const key = list[row];
+    if (columns === 1) {
+      const c = cell(0, key[0]);
+      raw ||= c instanceof RawJson;
+      rows[row] = c;
+    } else {
+      const cells: JsonCell[] = new Array(columns);
+      for (let col = 0; col < columns; col++) {
+        const c = cell(col, key[col]);
+        raw ||= c instanceof RawJson;
+        cells[col] = c;
+      }
+      rows[row] = cells;
+    }
+  }
+  if (!raw) return JSON.stringify(rows);
+  const text = (c: JsonCell) => (c instanceof RawJson ? c.text : JSON.stringify(c));
+  return `[${rows.map((r) => (Array.isArray(r) ? `[${r.map(text).join(',')}]` : text(r))).join(',')}]`;
+}
+
+/** `??` for one column, `(??, ??)` for several, with the refs to bind. */
+export function columnsSql(scope: Scope, fields: readonly string[]): { sql: string; refs: string[] } {
+  const refs = fields.map((f) => ref(scope, f));
+  return { sql: refs.length === 1 ? '??' : `(${refs.map(() => '??').join(', ')})`, refs };
 }
 
 /** Column = key for single columns, OR of ANDs for composite keys; one bound value per element. */

@@ -1,7 +1,7 @@
 import knex from 'knex';
 import type { FieldType } from '../../model';
 import type { Capabilities } from '../SourceAdapter';
-import { baseOperators, field, listLength, ref } from '../sql/operators';
+import { baseOperators, columnsSql, field, int64Json, isLargeList, jsonKeySet, ref, type JsonCell } from '../sql/operators';
 import { bindValue } from '../sql/params';
 import { orderTermWithNulls } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
@@ -15,6 +15,22 @@ export function encodeSqlite(type: FieldType, value: unknown): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'bigint') return value.toString();
   return value;
+}
+
+/**
+ * One key as a JSON value for `json_each`, which yields SQL values of the JSON type: a JSON string
+ * is TEXT and a number INTEGER or REAL, exactly as encodeSqlite's value would bind, so a large key
+ * set matches what a small list of `?` would (the column's affinity applies to both alike). Int and
+ * BigInt keys are JSON numbers (raw digits beyond 2^53), so `json_each` yields an exact 64-bit
+ * INTEGER: BigInt keys arrive as strings or bigint.
+ */
+export function sqliteJson(type: FieldType, value: unknown): JsonCell {
+  const v = encodeSqlite(type, value);
+  if (type === 'Int' || type === 'BigInt') {
+    const n = int64Json(v);
+    if (n !== undefined) return n;
+  }
+  return v === undefined ? null : (v as JsonCell);
 }
 
 /** LIKE pattern (with `\` escapes) → GLOB pattern, for case-sensitive matching. */
@@ -50,12 +66,18 @@ export function sqliteDialect(embedded: boolean): SqlDialect {
     orderTerm: orderTermWithNulls(false),
     operators: {
       ...baseOperators,
-      // One JSON parameter for any number of keys: SQLite allows at most 32766 bound values.
+      // A large key set is one JSON parameter, whatever its length: SQLite allows at most 32,766
+      // bound values, and every length would be a statement of its own.
       in: (b, n, s, c) => {
-        if (n.fields.length !== 1 || listLength(n.values) < 500) return baseOperators.in(b, n, s, c);
-        const type = field(s, n.fields[0]).type;
-        const json = bindValue(n.values, (list) => JSON.stringify((list as unknown[][]).map((v) => encodeSqlite(type, v[0]))));
-        b.whereRaw(n.negate ? '?? not in (select value from json_each(?))' : '?? in (select value from json_each(?))', [ref(s, n.fields[0]), json as string]);
+        if (!isLargeList(n.values)) return baseOperators.in(b, n, s, c);
+        const types = n.fields.map((f) => field(s, f).type);
+        const json = bindValue(n.values, (list) => jsonKeySet(list as unknown[][], types.length, (col, v) => sqliteJson(types[col], v)));
+        const { sql, refs } = columnsSql(s, n.fields);
+        const keys =
+          types.length === 1
+            ? 'select value from json_each(?)'
+            : `select ${types.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} from json_each(?)`;
+        b.whereRaw(`${sql} ${n.negate ? 'not in' : 'in'} (${keys})`, [...refs, json as string]);
       },
       like: (b, n, s) => {
         if (n.caseInsensitive) b.whereRaw("lower(??) like lower(?) escape '\\'", [ref(s, n.field), bindValue(n.pattern) as string]);
