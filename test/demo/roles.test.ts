@@ -43,7 +43,7 @@ test('anonymous: the products on sale, nothing else', async () => {
   expect(b.data.me).toEqual({ id: null, roles: ['anonymous'] });
   expect(b.data.products.map((p: { id: number }) => p.id)).toEqual(products.filter((p) => p.active).map((p) => p.id));
   const c = await as(null, '{ customers { id } }');
-  expect(c.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(c.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
 });
 
 test('alice: her own customers only, email and phone masked, their orders across sources', async () => {
@@ -79,8 +79,8 @@ test('bob: a customer email is in clear exactly where the customer consented to 
   }
   expect(clear).toBeGreaterThan(0);
   // No phone, no account manager in bob's schema; order totals but no single order.
-  expect((await as('bob', '{ customers { phone } }')).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-  expect((await as('bob', '{ orders { id } }')).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect((await as('bob', '{ customers { phone } }')).errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect((await as('bob', '{ orders { id } }')).errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
   const agg = await as('bob', '{ ordersAggregate { count } }');
   expect(agg.data.ordersAggregate[0].count).toBe(rows('orders').length);
 });
@@ -91,7 +91,7 @@ test('carol: customers pseudonymous (hashed email joins: equal values, equal has
   for (const c of b.data.customers) if (c.email !== null) expect(c.email).toMatch(/^h_[0-9a-f]{20}$/);
   const again = await as('carol', '{ customers(limit: 50, orderBy: [{id: ASC}]) { email } }');
   expect(again.data.customers.map((c: { email: string }) => c.email)).toEqual(b.data.customers.map((c: { email: string }) => c.email));
-  expect((await as('carol', '{ customers { name } }')).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect((await as('carol', '{ customers { name } }')).errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
 });
 
 test('dave: everything readable, personal data redacted, at most 100 rows per list', async () => {
@@ -102,7 +102,7 @@ test('dave: everything readable, personal data redacted, at most 100 rows per li
     if (c.email !== null) expect(c.email).toBe('***');
   }
   const over = await as('dave', '{ customers(limit: 101) { id } }');
-  expect(over.errors[0].extensions.code).toBe('LIMIT_EXCEEDED');
+  expect(over.errors![0].extensions!.code).toBe('LIMIT_EXCEEDED');
 });
 
 test('erin: everything in clear', async () => {
