@@ -58,9 +58,26 @@ export function negate(c: Condition, entity: Entity): Condition {
   }
 }
 
-/** The condition with every unknown made false: what `NOT` of its negation gives back. */
+/** The condition with every SQL unknown made false: a test on a nullable column also asks that it is not NULL. */
 function twoValued(c: Condition, entity: Entity): Condition {
-  return negate(negate(c, entity), entity);
+  const nullable = (name: string) => entity.fields.get(name)?.nullable ?? true;
+  const known = (fields: readonly string[], x: Condition): Condition =>
+    and(...fields.filter(nullable).map((f): Condition => ({ kind: 'isNull', field: f, isNull: false })), x);
+  switch (c.kind) {
+    case 'and':
+      return and(...c.items.map((i) => twoValued(i, entity)));
+    case 'or':
+      return or(...c.items.map((i) => twoValued(i, entity)));
+    case 'not':
+      return negate(c.item, entity);
+    case 'compare':
+    case 'like':
+      return known([c.field], c);
+    case 'in':
+      return known(c.fields, c);
+    default:
+      return c;
+  }
 }
 
 const compare = (op: CompareOp): FieldOp => (field, value) => (value === null ? FALSE : { kind: 'compare', op, field: field.name, value: coerce(field, value) });

@@ -646,3 +646,17 @@ describe('CASL in memory and SQL on SQLite agree', () => {
     expect(await sqlIds(rules)).toEqual(casl);
   });
 });
+
+describe('negations nest', () => {
+  // A cannot over a condition that is itself negative ($ne, $nin, through relationships) used to
+  // recurse without end when made two-valued.
+  test.each([
+    ['$ne through a to-many relationship', { 'orders.status': { $ne: 'paid' } }],
+    ['$nin through a to-many relationship', { 'orders.status': { $nin: ['paid', 'new'] } }],
+    ['$ne on a nullable field', { region: { $ne: 'EU' } }],
+    ['$elemMatch with $ne inside', { orders: { $elemMatch: { status: { $ne: 'paid' } } } }],
+  ])('a cannot over %s compiles and runs', (_name, conditions) => {
+    const where = conditionOf([can(), cannot(conditions)]);
+    for (const d of Object.keys(dialects) as (keyof typeof dialects)[]) expect(compilePlan(dialects[d], plan(where)).sql).toMatch(/ where /);
+  });
+});
