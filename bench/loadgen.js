@@ -5,7 +5,8 @@
  * from argv[2]; writes the measured result as one JSON line on stdout, progress on stderr.
  *
  * Every request body is taken in turn from `bodies` (one body for most shapes; one per key for Q3),
- * through one counter shared by all connections, identically for every server.
+ * through one counter shared by all connections, identically for every server. `headers` (e.g.
+ * `authorization: Bearer <token>`: whom datagate answers as) go with every request.
  */
 const autocannon = require('autocannon');
 
@@ -17,7 +18,7 @@ const verifyBody = (body) => body.startsWith('{"data":') && !body.includes('"err
 
 function run(label, seconds) {
   let next = 0;
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  const headers = { 'content-type': 'application/json', accept: 'application/json', ...(job.headers ?? {}) };
   const opts = {
     url: job.url,
     connections: job.connections,

@@ -1,14 +1,18 @@
 'use strict';
 /**
- * npm run bench: datagate against a raw node-postgres/mysql2 server answering the same shapes with
- * hand-written SQL and the same JSON bytes. See bench/README.md.
+ * npm run bench: two comparisons (BENCH_ROLES=raw,roles by default). See bench/README.md.
+ *   raw:   datagate (as erin, the admin) against a raw node-postgres/mysql2 server answering the
+ *          same shapes with hand-written SQL and the same JSON bytes;
+ *   roles: datagate as alice (sales_rep: her customers only, two masked fields) against datagate
+ *          as erin (admin), on the same request bodies.
  *
- *   1. load the data (skipped when the marker says it is there)
- *   2. check that both servers answer every shape with the same bytes (fail loudly otherwise)
+ *   1. load the data (skipped when the marker says it is there); pick alice in it; mint the tokens
+ *   2. check the answers: raw and datagate byte for byte; alice's and erin's against what their
+ *      policies allow, computed from the database (fail loudly otherwise)
  *   3. per round, shape and server: a fresh server pinned to one core, autocannon pinned to
  *      another, a discarded warm-up, a measured run, the server's peak RSS; the best round counts
  *   4. print the table and the ratios, write bench/RESULTS.md
- *   5. optionally (BENCH_PROFILE=Q1,Q3): a steady-state CPU profile of datagate per shape, summarised
+ *   5. optionally (BENCH_PROFILE=Q1,Q3): a steady-state CPU profile of datagate per shape and role, summarised
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -29,11 +33,14 @@ if (!fs.existsSync(path.join(S.DIST, 'src', 'server', 'index.js'))) {
 }
 
 const { loadData, SHAPE_INDEX } = require('./lib/loadData');
-const { SHAPES, SQL, Q3_IDS } = require('./lib/shapes');
+const { SHAPES, SQL, SCOPED_SQL, Q3_IDS } = require('./lib/shapes');
 const { describeMachine } = require('./lib/machine');
 const { summarizeProfile, profileMarkdown } = require('./lib/profile');
+const { openDb } = require('./lib/db');
+const { mintTokens, pickAlice, roleShapes, checkRoles, RoleCheckError } = require('./lib/roles');
 
 const list = (v) => (v ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+const lowerList = (v) => list(v).map((s) => s.toLowerCase());
 const selected = list(process.env.BENCH_SHAPES).length ? list(process.env.BENCH_SHAPES) : Object.keys(SHAPES);
 for (const s of selected) if (!SHAPES[s]) throw new Error(`BENCH_SHAPES: unknown shape ${s} (known: ${Object.keys(SHAPES).join(', ')})`);
 const profileShapes = list(process.env.BENCH_PROFILE);
@@ -42,10 +49,36 @@ const profileOnly = process.env.BENCH_PROFILE_ONLY === '1';
 const shapeIndex = process.env.BENCH_SHAPE_INDEX !== '0';
 const needMysql = [...selected, ...profileShapes].some((s) => SHAPES[s].needsMysql);
 
-const SERVERS = {
+/** Which comparisons run: raw (datagate as erin vs the raw server), roles (datagate as alice vs as erin). */
+const COMPARISONS = lowerList(process.env.BENCH_ROLES).length ? lowerList(process.env.BENCH_ROLES) : ['raw', 'roles'];
+for (const c of COMPARISONS) if (!['raw', 'roles'].includes(c)) throw new Error(`BENCH_ROLES: unknown comparison ${c} (known: raw = datagate vs the raw server, roles = alice vs erin)`);
+const runRaw = COMPARISONS.includes('raw');
+const runRoles = COMPARISONS.includes('roles');
+/** Whom datagate is profiled as (BENCH_PROFILE): alice and erin when the role comparison runs, erin otherwise. */
+const profileAs = lowerList(process.env.BENCH_PROFILE_AS).length ? lowerList(process.env.BENCH_PROFILE_AS) : runRoles ? ['alice', 'erin'] : ['erin'];
+for (const w of profileAs) if (!['alice', 'erin'].includes(w)) throw new Error(`BENCH_PROFILE_AS: unknown user ${w} (alice or erin)`);
+const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ? path.resolve(process.env.BENCH_RESULTS_FILE) : path.join(__dirname, 'RESULTS.md');
+
+const SCRIPTS = {
   raw: path.join(__dirname, 'servers', 'raw.js'),
   datagate: path.join(__dirname, 'servers', 'datagate.js'),
 };
+/**
+ * Who answers a run: the server process and the user whose token the load generator sends.
+ * `datagate` is the raw comparison's datagate (as erin, on the raw comparison's bodies); `alice` and
+ * `erin` are the role comparison's (Q3 through alice's ids for both).
+ */
+const WHO = {
+  raw: { script: 'raw', user: null, comparison: 'raw' },
+  datagate: { script: 'datagate', user: 'erin', comparison: 'raw' },
+  alice: { script: 'datagate', user: 'alice', comparison: 'roles' },
+  erin: { script: 'datagate', user: 'erin', comparison: 'roles' },
+};
+
+/** Filled once the data is there: alice (lib/roles.js pickAlice), the tokens, the shapes of each comparison. */
+const ctx = { alice: null, tokens: null, shapes: { raw: SHAPES, roles: null } };
+const bodiesOf = (who, shape) => ctx.shapes[WHO[who].comparison][shape].bodies;
+const tokenOf = (who) => (WHO[who].user ? ctx.tokens[WHO[who].user] : null);
 
 function serverEnv() {
   return {
@@ -57,16 +90,18 @@ function serverEnv() {
   };
 }
 
-const start = (name, opts = {}) => startServer(name, SERVERS[name], { cpu: S.SERVER_CPU, env: serverEnv(), ...opts });
+const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: serverEnv(), ...opts });
 
-async function post(url, body) {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+async function post(url, body, token) {
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(url, { method: 'POST', headers, body });
   return { status: r.status, text: await r.text() };
 }
 
-/** Every body of every shape, to both servers: same bytes, or the bench stops here. */
+/** Every body of every shape, to both servers (datagate as erin): same bytes, or the bench stops here. */
 async function checkEquality(shapes) {
-  log(`checking that raw and datagate answer ${shapes.join(', ')} with the same bytes`);
+  log(`checking that raw and datagate (as erin) answer ${shapes.join(', ')} with the same bytes`);
   const raw = await start('raw');
   const dg = await start('datagate');
   const problems = [];
@@ -76,7 +111,7 @@ async function checkEquality(shapes) {
       let keyOrderOnly = 0;
       let bytes = 0;
       for (const body of SHAPES[shape].bodies) {
-        const [a, b] = await Promise.all([post(raw.url, body), post(dg.url, body)]);
+        const [a, b] = await Promise.all([post(raw.url, body), post(dg.url, body, ctx.tokens.erin)]);
         if (a.status !== 200 || b.status !== 200) {
           problems.push(`${shape}: HTTP ${a.status} from raw, ${b.status} from datagate for ${body}\n  raw: ${a.text.slice(0, 300)}\n  datagate: ${b.text.slice(0, 300)}`);
           continue;
@@ -107,14 +142,48 @@ async function checkEquality(shapes) {
   return notes;
 }
 
-async function measure(serverName, shape, { label } = {}) {
-  const server = await start(serverName);
-  const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+/**
+ * Datagate answers alice's and erin's requests against what their policies allow (computed from
+ * the database), every body of every shape; the bench stops here otherwise.
+ */
+async function checkRoleAnswers(shapes) {
+  const { alice } = ctx;
+  log(`checking datagate's answers to ${shapes.join(', ')} as alice (sales_rep, employee_id ${alice.repId}) and as erin (admin) against the database`);
+  const dg = await start('datagate');
+  const db = openDb({ pgUrl: S.PG_URL, mysqlUrl: shapes.some((s) => SHAPES[s].needsMysql) ? S.MYSQL_URL : null, pool: 4 });
   try {
-    log(`${label ?? `${shape} ${serverName}`}: server pid ${server.pid} on core ${S.SERVER_CPU} at ${server.url}; load on core ${S.LOADGEN_CPU}, -c ${S.CONNECTIONS}, warm-up ${S.WARMUP_S} s, measured ${S.DURATION_S} s`);
+    const notes = await checkRoles({ url: dg.url, shapes: ctx.shapes.roles, names: shapes, tokens: ctx.tokens, alice, db, post });
+    for (const s of shapes) log(`  ${s}: ${notes[s]}`);
+    return notes;
+  } catch (e) {
+    if (!(e instanceof RoleCheckError)) throw e;
+    log(`FAILED: datagate does not answer alice and erin as their policies (bench/policies/) say: ${e.message}`);
+    process.exit(2);
+  } finally {
+    await Promise.all([dg.stop(), db.end()]);
+  }
+}
+
+const whoLabel = (who) => (who === 'alice' || who === 'erin' ? `datagate as ${who}` : who);
+
+async function measure(who, shape, { label } = {}) {
+  const server = await start(WHO[who].script);
+  const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const name = whoLabel(who);
+  try {
+    log(`${label ?? `${shape} ${name}`}: server pid ${server.pid} on core ${S.SERVER_CPU} at ${server.url}; load on core ${S.LOADGEN_CPU}, -c ${S.CONNECTIONS}, warm-up ${S.WARMUP_S} s, measured ${S.DURATION_S} s`);
     const cpu = {};
+    const token = tokenOf(who);
     const result = await runLoad(
-      { url: server.url, bodies: SHAPES[shape].bodies, connections: S.CONNECTIONS, warmup: S.WARMUP_S, duration: S.DURATION_S, label: `${shape} ${serverName}` },
+      {
+        url: server.url,
+        bodies: bodiesOf(who, shape),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        connections: S.CONNECTIONS,
+        warmup: S.WARMUP_S,
+        duration: S.DURATION_S,
+        label: `${shape} ${name}`,
+      },
       S.LOADGEN_CPU,
       (phase) => (cpu[phase] = cpuMs(server.pid)),
     );
@@ -125,7 +194,7 @@ async function measure(serverName, shape, { label } = {}) {
     result.loadavg = loadBefore;
     result.failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
     log(
-      `${label ?? `${shape} ${serverName}`}: ${result.rps.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+      `${label ?? `${shape} ${name}`}: ${result.rps.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
         `server CPU ${(result.cpuMsPerReq * 1000).toFixed(0)} µs/req (core ${(100 * result.cpuBusy).toFixed(0)}% busy), ` +
         `peak RSS ${(result.peakRssKb / 1024).toFixed(0)} MB${result.failures ? `, FAILURES ${result.failures} (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, bad bodies ${result.mismatches})` : ''}`,
     );
@@ -141,7 +210,7 @@ async function measure(serverName, shape, { label } = {}) {
 function best(runs) {
   const out = [];
   for (const shape of selected)
-    for (const server of ['raw', 'datagate']) {
+    for (const server of Object.keys(WHO)) {
       const mine = runs.filter((r) => r.shape === shape && r.server === server);
       if (!mine.length) continue;
       const top = mine.reduce((a, b) => (b.result.rps > a.result.rps ? b : a));
@@ -202,36 +271,46 @@ function table(results) {
   return rows;
 }
 
+const ofComparison = (results, comparison) => results.filter((r) => WHO[r.server].comparison === comparison);
+
 /**
- * datagate/raw per shape. req/s: the geometric mean of the per-round ratios (each round's two runs
- * are back to back, so they share the machine's load of the moment); CPU: raw's median CPU per
- * request over datagate's (what datagate would reach on an idle, CPU-bound core).
+ * `a` against `b` per shape (datagate against raw; alice against erin). req/s: the geometric mean of
+ * the per-round ratios (each round's two runs are back to back, so they share the machine's load of
+ * the moment); CPU: b's median CPU per request over a's (what a would reach, as a share of b, on an
+ * idle, CPU-bound core).
  */
-function ratios(results, runs) {
+function pairRatios(results, runs, a, b) {
   const out = [];
   for (const shape of [...new Set(results.map((r) => r.shape))]) {
-    const raw = results.find((r) => r.shape === shape && r.server === 'raw');
-    const dg = results.find((r) => r.shape === shape && r.server === 'datagate');
-    if (!raw || !dg) continue;
+    const ra = results.find((r) => r.shape === shape && r.server === a);
+    const rb = results.find((r) => r.shape === shape && r.server === b);
+    if (!ra || !rb) continue;
     const perRound = [];
     for (const round of [...new Set(runs.map((r) => r.round))]) {
-      const a = runs.find((r) => r.round === round && r.shape === shape && r.server === 'raw');
-      const b = runs.find((r) => r.round === round && r.shape === shape && r.server === 'datagate');
-      if (a && b && a.result.rps > 0) perRound.push(b.result.rps / a.result.rps);
+      const x = runs.find((r) => r.round === round && r.shape === shape && r.server === a);
+      const y = runs.find((r) => r.round === round && r.shape === shape && r.server === b);
+      if (x && y && y.result.rps > 0 && x.result.rps > 0) perRound.push(x.result.rps / y.result.rps);
     }
     out.push({
       shape,
-      rps: perRound.length ? geomean(perRound) : dg.result.rps / raw.result.rps,
+      a: ra.result,
+      b: rb.result,
+      rps: perRound.length ? geomean(perRound) : ra.result.rps / rb.result.rps,
       perRound,
       // With the server's core mostly idle (a database-bound shape), CPU per request is mostly background work: no ratio.
-      cpu: raw.result.cpuMsPerReq && dg.result.cpuMsPerReq && raw.result.cpuBusy >= 0.2 && dg.result.cpuBusy >= 0.2 ? raw.result.cpuMsPerReq / dg.result.cpuMsPerReq : null,
-      p50: dg.result.latency.p50 / raw.result.latency.p50,
-      p99: dg.result.latency.p99 / raw.result.latency.p99,
-      rss: dg.result.peakRssKb / raw.result.peakRssKb,
+      cpu: ra.result.cpuMsPerReq && rb.result.cpuMsPerReq && ra.result.cpuBusy >= 0.2 && rb.result.cpuBusy >= 0.2 ? rb.result.cpuMsPerReq / ra.result.cpuMsPerReq : null,
+      p50: ra.result.latency.p50 / rb.result.latency.p50,
+      p99: ra.result.latency.p99 / rb.result.latency.p99,
+      rss: ra.result.peakRssKb / rb.result.peakRssKb,
     });
   }
   return out;
 }
+
+const ratios = (results, runs) => pairRatios(results, runs, 'datagate', 'raw');
+/** The issue's target: the restricted role within 15% of the admin's req/s on every shape. */
+const ROLE_TARGET = 0.85;
+const roleRatios = (results, runs) => pairRatios(results, runs, 'alice', 'erin');
 
 function textTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
@@ -244,14 +323,17 @@ function mdTable(rows, rightFrom = 2, rightTo = 6) {
   return [head, sep, ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+const pctOf = (x) => `${(100 * x).toFixed(0)}%`;
+const idleCpu = 'n/a (server core mostly idle: database-bound)';
+
 function ratioRows(rs) {
   return [
     ['shape', 'datagate req/s as % of raw', 'per round', 'raw CPU/req as % of datagate', 'p50 datagate/raw', 'p99 datagate/raw', 'peak RSS datagate/raw'],
     ...rs.map((r) => [
       r.shape,
-      `${(100 * r.rps).toFixed(0)}%`,
-      r.perRound.map((x) => `${(100 * x).toFixed(0)}%`).join(', '),
-      r.cpu === null ? 'n/a (server core mostly idle: database-bound)' : `${(100 * r.cpu).toFixed(0)}%`,
+      pctOf(r.rps),
+      r.perRound.map(pctOf).join(', '),
+      r.cpu === null ? idleCpu : pctOf(r.cpu),
       `${r.p50.toFixed(2)}x`,
       `${r.p99.toFixed(2)}x`,
       `${r.rss.toFixed(2)}x`,
@@ -259,19 +341,45 @@ function ratioRows(rs) {
   ];
 }
 
-function writeResults(machine, results, runs, equality, profiles) {
-  const rs = ratios(results, runs);
+function roleRatioRows(rs) {
+  return [
+    ['shape', 'req/s alice', 'req/s erin', 'alice as % of erin', 'per round', `within ${Math.round(100 * (1 - ROLE_TARGET))}%`, 'CPU µs/req alice', 'CPU µs/req erin', 'erin CPU/req as % of alice', 'p50 ms alice / erin', 'p99 ms alice / erin'],
+    ...rs.map((r) => [
+      r.shape,
+      r.a.rps.toFixed(0),
+      r.b.rps.toFixed(0),
+      pctOf(r.rps),
+      r.perRound.map(pctOf).join(', '),
+      r.rps >= ROLE_TARGET ? 'yes' : `no (${pctOf(1 - r.rps)} slower)`,
+      (r.a.cpuMsPerReq * 1000).toFixed(0),
+      (r.b.cpuMsPerReq * 1000).toFixed(0),
+      r.cpu === null ? idleCpu : pctOf(r.cpu),
+      `${r.a.latency.p50} / ${r.b.latency.p50}`,
+      `${r.a.latency.p99} / ${r.b.latency.p99}`,
+    ]),
+  ];
+}
+
+function writeResults(machine, results, runs, checks, profiles) {
   const codeBlock = (s) => '```graphql\n' + s + '\n```';
+  const { alice } = ctx;
   const shapeDocs = selected
     .map((s) => {
       const body = JSON.parse(SHAPES[s].bodies[0]);
-      return `- **${s}**: ${SHAPES[s].title}. Check: ${equality[s] ?? 'n/a'}.\n\n${codeBlock(body.query)}`;
+      const check = [
+        runRaw ? `raw vs datagate: ${checks.raw[s] ?? 'n/a'}` : null,
+        runRoles ? `alice and erin: ${checks.roles[s] ?? 'n/a'}` : null,
+      ].filter(Boolean);
+      return `- **${s}**: ${SHAPES[s].title}. Checks: ${check.join('; ')}.\n\n${codeBlock(body.query)}`;
     })
     .join('\n\n');
   const flagged = runs.filter((r) => r.result.failures);
+  const comparisons = [runRaw ? 'datagate (as erin) against the raw server' : null, runRoles ? 'datagate as alice against datagate as erin' : null].filter(Boolean).join('; ');
+  const roleRs = roleRatios(results, runs);
+  const missed = roleRs.filter((r) => r.rps < ROLE_TARGET);
   const md = `# datagate bench results
 
-Generated by \`npm run bench\` (bench/run.js) on ${machine.date}. Quote ratios, not absolute req/s: this machine is shared and noisy.
+Generated by \`npm run bench\` (bench/run.js) on ${machine.date}${process.env.BENCH_ROLES ? ` with BENCH_ROLES=${process.env.BENCH_ROLES}` : ''}: ${comparisons}. Quote ratios within this run, not absolute req/s: this machine is shared and noisy.
 
 ## Machine and versions
 
@@ -286,29 +394,48 @@ Generated by \`npm run bench\` (bench/run.js) on ${machine.date}. Quote ratios, 
 | PostgreSQL | ${machine.postgres} |
 | MariaDB/MySQL | ${machine.mysql ?? 'not used'} |
 | datagate commit | ${machine.commit}${machine.dirty ? ` (+ ${machine.dirty} uncommitted file(s) in src/ or resolvers/ at bench time)` : ''} |
+| datagate build | ${path.relative(S.ROOT, S.DIST) || '.'} |
 
 ## Method
 
 - Data: the demo generator (\`createDemoDataset\`) at scale ${S.SCALE}: 100,000 customers, 20 sales reps and 1,000,000 orders in PostgreSQL database \`${S.DB_NAME}\`; the same 1,000,000 orders in MariaDB database \`${S.DB_NAME}\`. Tables and indexes from the demo's DDL (\`createDemoTables\`/\`addDemoConstraints\`), ANALYZEd after the load.${shapeIndex ? ` One index added for the bench: \`${SHAPE_INDEX}\` on customers (region, name, id), so that "customers of a region by name" is an index scan rather than a ~25 ms sort of the region's 35,000 rows that would make every server measure only PostgreSQL (BENCH_SHAPE_INDEX=0 leaves it out).` : ' Demo indexes only (BENCH_SHAPE_INDEX=0).'}
 - Servers, each a fresh process per (shape, server), pinned with \`taskset -c ${S.SERVER_CPU}\`, listening on 127.0.0.1:
-  - **datagate**: \`createGateway\` from dist/ on bench/datagate.yaml + bench/schema/*.yaml (Customer, SalesRep, Order in source crm = PostgreSQL; SalesOrder in source sales = MariaDB), \`NODE_ENV=production\`, pool ${S.POOL_SIZE} per source.
-  - **raw**: node:http + \`pg\` Pool (and a mysql2 pool for Q5), pool ${S.POOL_SIZE}, hand-written SQL (bench/lib/shapes.js), reads and JSON-parses the same POST body, answers \`{"data":…}\` with one \`end()\`. Nested shapes use the same strategy as datagate: one query per level, \`row_number() over (partition by customer_id …)\` for the 10 latest orders per customer.
-- Before measuring, every request body of every shape (all ${Q3_IDS.length} Q3 keys) went to both servers and the answers were compared byte for byte (the bench stops on any difference).
-- Load: autocannon ${require('autocannon/package.json').version} (programmatic API) in a child process pinned with \`taskset -c ${S.LOADGEN_CPU}\`, ${S.CONNECTIONS} connections, no pipelining; a ${S.WARMUP_S} s warm-up (discarded), then a ${S.DURATION_S} s measured run; ${S.ROUNDS} round(s), alternating which server goes first, and the tables report each (shape, server)'s best round (noise from other work on the machine only slows a run down; every round is listed below). Q3 takes its body from a list of ${Q3_IDS.length} keys through one counter, identically for both servers. A response counts as failed when it is not 2xx or its body does not start with \`{"data":\` or contains \`"errors":\`.
+  - **datagate**: \`createGateway\` from ${path.relative(S.ROOT, S.DIST) || '.'}/ on bench/datagate.yaml + bench/schema/*.yaml (Customer, SalesRep, Order in source crm = PostgreSQL; SalesOrder in source sales = MariaDB) + bench/policies/ (admin, sales_rep), \`NODE_ENV=production\`, pool ${S.POOL_SIZE} per source. Every request carries \`authorization: Bearer <token>\` (HS256, minted by the bench with bench/datagate.yaml's identity.jwt).
+  - **raw**: node:http + \`pg\` Pool (and a mysql2 pool for Q5), pool ${S.POOL_SIZE}, hand-written SQL (bench/lib/shapes.js), reads and JSON-parses the same POST body, answers \`{"data":…}\` with one \`end()\`; it ignores the token. Nested shapes use the same strategy as datagate: one query per level, \`row_number() over (partition by customer_id …)\` for the 10 latest orders per customer.
+- Users: **erin** \`{sub: erin, roles: [admin]}\` (admin: \`{action: [read, aggregate], subject: all}\`, nothing masked); **alice** \`{sub: alice, roles: [sales_rep], employee_id: ${alice.repId}}\`: sales rep ${alice.repId} (${alice.repName}, region ${alice.region}), picked as the ${alice.region} rep with the most customers in ${alice.region}: ${alice.customers.toLocaleString('en')} customers, ${alice.inRegion.toLocaleString('en')} of them in ${alice.region}. Her policy (bench/policies/sales_rep.yaml): Customer rows with \`rep_id = ${alice.repId}\` (9 fields), \`email\` masked with \`email\`, \`phone\` with \`last4\`; Order (PostgreSQL, same source as Customer: an EXISTS subquery) and SalesOrder (MariaDB: a condition across sources, resolved into her customer ids) through \`customer.rep_id\`, read and aggregate; SalesRep readable.
+${runRaw ? `- **datagate vs raw** (datagate as erin): before measuring, every request body of every shape (all ${Q3_IDS.length} Q3 keys) went to both servers and the answers were compared byte for byte (the bench stops on any difference).\n` : ''}${runRoles ? `- **alice vs erin**: the same request bodies for both (alice simply gets fewer rows: hers only), except that Q3 cycles through ${alice.q3Ids.length} ids of alice's customers (for both, so that both get a row per request): ${alice.q3Ids.join(', ')}. Before measuring, every body of every shape went to datagate as alice and as erin, and each answer was compared with the one the policy allows, computed from the database (the raw SQL below, restricted to alice's customers, with the two masks applied), and checked for what alice must not see (a customer not hers, an unmasked email or phone); the bench stops on any problem.\n` : ''}- Load: autocannon ${require('autocannon/package.json').version} (programmatic API) in a child process pinned with \`taskset -c ${S.LOADGEN_CPU}\`, ${S.CONNECTIONS} connections, no pipelining; a ${S.WARMUP_S} s warm-up (discarded), then a ${S.DURATION_S} s measured run; ${S.ROUNDS} round(s); in a round, per shape, ${[runRaw ? 'raw and datagate' : null, runRoles ? 'then alice and erin' : null].filter(Boolean).join(', ')} back to back, alternating which goes first from one round to the next. The tables report each (shape, server)'s best round (noise from other work on the machine only slows a run down; every round is listed below). Q3 takes its body from a list of 100 keys through one counter, identically for both servers of a pair. A response counts as failed when it is not 2xx or its body does not start with \`{"data":\` or contains \`"errors":\`.
 - req/s = requests completed in the measured run / its duration; p50/p99 from autocannon's latency histogram; CPU µs/req = the server process's user+system CPU time (/proc/<pid>/stat) over the measured run / its requests (median of the rounds), a figure that other work on the machine disturbs much less than req/s; peak RSS = VmHWM of the server process (/proc/<pid>/status) after its measured run (so it covers start-up, warm-up and the run of that one shape; the largest of the rounds).
-- Ratios: "datagate req/s as % of raw" is the geometric mean of the per-round ratios (a round's two runs are back to back and share the machine's load of the moment); "raw CPU/req as % of datagate" is what datagate's throughput would be, as a share of raw's, if the server's core were the only bottleneck.
-- PostgreSQL and MariaDB are not pinned: their processes run on any core, the load generator's included.
+- Ratios: "A req/s as % of B" is the geometric mean of the per-round ratios (a round's two runs are back to back and share the machine's load of the moment); "B CPU/req as % of A" is what A's throughput would be, as a share of B's, if the server's core were the only bottleneck.
+- PostgreSQL and MariaDB are not pinned: their processes run on any core, the load generator's included. Their work per request counts in req/s and latency, not in the server's CPU µs/req.
 
 ## Results
+${
+  runRaw
+    ? `
+### datagate / raw
+
+${mdTable(ratioRows(ratios(results, runs)), 1, 6)}
 
 Best round per (shape, server); CPU µs/req is the median of the rounds.
 
-${mdTable(table(results), 2, 7)}
+${mdTable(table(ofComparison(results, 'raw')), 2, 7)}
+`
+    : ''
+}${
+  runRoles
+    ? `
+### alice / erin (target: alice within ${Math.round(100 * (1 - ROLE_TARGET))}% of erin's req/s on every shape)
 
-### datagate / raw
+${mdTable(roleRatioRows(roleRs), 1, 10)}
 
-${mdTable(ratioRows(rs), 1, 6)}
-${flagged.length ? `\n**Flagged:** ${flagged.map((r) => `${r.shape} ${r.server} round ${r.round}: ${r.result.failures} failed requests`).join('; ')}.\n` : ''}
+${missed.length ? `**Missing the target:** ${missed.map((r) => `${r.shape} (${pctOf(r.rps)})`).join(', ')}.` : 'Every shape meets the target.'}
+
+Best round per (shape, user); CPU µs/req is the median of the rounds.
+
+${mdTable(table(ofComparison(results, 'roles')), 2, 7)}
+`
+    : ''
+}${flagged.length ? `\n**Flagged:** ${flagged.map((r) => `${r.shape} ${r.server} round ${r.round}: ${r.result.failures} failed requests`).join('; ')}.\n` : ''}
 ### Every run
 
 ${mdTable(runRows(runs), 3, 9)}
@@ -324,24 +451,43 @@ ${Object.entries(SQL)
   .map(([k, v]) => `-- ${k}\n${v.replace(/\n\s+/g, '\n  ')};`)
   .join('\n')}
 \`\`\`
-${profiles.length ? `\n## CPU profiles of datagate\n\n${profiles.join('\n')}` : ''}`;
-  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), md);
-  log('wrote bench/RESULTS.md');
+${
+  runRoles
+    ? `
+What alice may read, as the role check computes it (the nested orders queries are the ones above: their parents are already hers):
+
+\`\`\`sql
+${Object.entries(SCOPED_SQL)
+  .map(([k, v]) => `-- ${k} (alice)\n${v.replace(/\n\s+/g, '\n  ')};`)
+  .join('\n')}
+\`\`\`
+`
+    : ''
+}${profiles.length ? `\n## CPU profiles of datagate\n\n${profiles.join('\n')}` : ''}`;
+  fs.writeFileSync(RESULTS_FILE, md);
+  log(`wrote ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 
 /**
- * datagate under the V8 sampling profiler, steady state only: a fresh server, the warm-up
- * unprofiled, then the profiler on for one measured-length run. Summary: bench/profiles/.
+ * datagate under the V8 sampling profiler as `user`, steady state only: a fresh server, the
+ * warm-up unprofiled, then the profiler on for one measured-length run. Summary: bench/profiles/.
  */
-async function profileShape(shape) {
+async function profileShape(shape, user) {
   const dir = path.join(__dirname, 'profiles');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `datagate-${shape}.cpuprofile`);
+  const file = path.join(dir, `datagate-${shape}-${user}.cpuprofile`);
   const server = await start('datagate');
+  const shapes = runRoles ? ctx.shapes.roles : ctx.shapes.raw;
   let result;
   try {
-    const job = { url: server.url, bodies: SHAPES[shape].bodies, connections: S.CONNECTIONS, label: `${shape} datagate (profiling)` };
-    log(`${shape} datagate: profiling run, server pid ${server.pid}: warm-up ${S.WARMUP_S} s unprofiled, then ${S.DURATION_S} s under the profiler`);
+    const job = {
+      url: server.url,
+      bodies: shapes[shape].bodies,
+      headers: { authorization: `Bearer ${ctx.tokens[user]}` },
+      connections: S.CONNECTIONS,
+      label: `${shape} datagate as ${user} (profiling)`,
+    };
+    log(`${shape} datagate as ${user}: profiling run, server pid ${server.pid}: warm-up ${S.WARMUP_S} s unprofiled, then ${S.DURATION_S} s under the profiler`);
     await runLoad({ ...job, warmup: 0, duration: S.WARMUP_S }, S.LOADGEN_CPU);
     await server.request({ type: 'profile-start' }, 'profile-started');
     result = await runLoad({ ...job, warmup: 0, duration: S.DURATION_S }, S.LOADGEN_CPU);
@@ -350,37 +496,67 @@ async function profileShape(shape) {
     await server.stop();
   }
   const summary = summarizeProfile(file, { root: S.ROOT, top: 25 });
-  const title = `${shape} (${SHAPES[shape].title}): ${result.rps.toFixed(0)} req/s while profiled`;
+  const title = `${shape} as ${user} (${shapes[shape].title}): ${result.rps.toFixed(0)} req/s while profiled`;
   const md = profileMarkdown(summary, title, result.requests);
-  fs.writeFileSync(path.join(dir, `datagate-${shape}.md`), md);
-  log(`profile of ${shape}: bench/profiles/datagate-${shape}.cpuprofile, summary in bench/profiles/datagate-${shape}.md`);
+  fs.writeFileSync(path.join(dir, `datagate-${shape}-${user}.md`), md);
+  log(`profile of ${shape} as ${user}: bench/profiles/datagate-${shape}-${user}.cpuprofile, summary in bench/profiles/datagate-${shape}-${user}.md`);
   process.stdout.write('\n' + md);
   return md;
 }
 
+/** alice in the bench data, the tokens, and the role comparison's shapes. */
+async function prepareUsers() {
+  const db = openDb({ pgUrl: S.PG_URL, pool: 1 });
+  try {
+    ctx.alice = await pickAlice(db.pg);
+  } finally {
+    await db.end();
+  }
+  ctx.tokens = await mintTokens(ctx.alice);
+  ctx.shapes.roles = roleShapes(SHAPES, ctx.alice);
+  const a = ctx.alice;
+  log(
+    `alice: employee_id ${a.repId} (sales rep ${a.repName}, region ${a.region}, ${a.customers} customers, ${a.inRegion} in ${a.region}); ` +
+      `role comparison's Q3 ids: ${a.q3Ids.slice(0, 5).join(', ')} … ${a.q3Ids.at(-1)}`,
+  );
+}
+
 (async () => {
   const t0 = Date.now();
-  log(`shapes ${selected.join(', ')}; warm-up ${S.WARMUP_S} s, measured ${S.DURATION_S} s; servers on core ${S.SERVER_CPU}, load on core ${S.LOADGEN_CPU}`);
+  log(
+    `comparisons: ${COMPARISONS.join(', ')}; shapes ${selected.join(', ')}; warm-up ${S.WARMUP_S} s, measured ${S.DURATION_S} s, ${S.ROUNDS} round(s); ` +
+      `servers on core ${S.SERVER_CPU}, load on core ${S.LOADGEN_CPU}`,
+  );
   await loadData({ pgAdminUrl: S.PG_ADMIN_URL, pgUrl: S.PG_URL, mysqlAdminUrl: S.MYSQL_ADMIN_URL, mysqlUrl: S.MYSQL_URL, scale: S.SCALE, needMysql, shapeIndex });
-  const equality = await checkEquality(profileOnly ? profileShapes : selected);
+  await prepareUsers();
+  const checked = profileOnly ? profileShapes : selected;
+  const checks = { raw: {}, roles: {} };
+  if (runRaw) checks.raw = await checkEquality(checked);
+  if (runRoles || (profileOnly && profileAs.includes('alice'))) checks.roles = await checkRoleAnswers(checked);
   const runs = [];
   const results = [];
   if (!profileOnly) {
     for (let round = 1; round <= S.ROUNDS; round++) {
       for (const shape of selected) {
         // Alternate which server goes first, so a drift in the machine's load hits both alike.
-        const order = round % 2 ? ['raw', 'datagate'] : ['datagate', 'raw'];
-        for (const server of order) runs.push({ round, shape, server, result: await measure(server, shape, { label: `${shape} ${server} (round ${round}/${S.ROUNDS})` }) });
+        const pairs = [];
+        if (runRaw) pairs.push(round % 2 ? ['raw', 'datagate'] : ['datagate', 'raw']);
+        if (runRoles) pairs.push(round % 2 ? ['alice', 'erin'] : ['erin', 'alice']);
+        for (const pair of pairs)
+          for (const who of pair) runs.push({ round, shape, server: who, result: await measure(who, shape, { label: `${shape} ${whoLabel(who)} (round ${round}/${S.ROUNDS})` }) });
       }
     }
     results.push(...best(runs));
-    process.stdout.write('\n' + textTable(table(results)) + '\n\n' + textTable(ratioRows(ratios(results, runs))) + '\n');
+    const out = [];
+    if (runRaw) out.push(textTable(table(ofComparison(results, 'raw'))), textTable(ratioRows(ratios(results, runs))));
+    if (runRoles) out.push(textTable(table(ofComparison(results, 'roles'))), textTable(roleRatioRows(roleRatios(results, runs))));
+    process.stdout.write('\n' + out.join('\n\n') + '\n');
   }
   const profiles = [];
-  for (const shape of profileShapes) profiles.push(await profileShape(shape));
+  for (const shape of profileShapes) for (const user of profileAs) profiles.push(await profileShape(shape, user));
   if (!profileOnly) {
     const machine = await describeMachine({ root: S.ROOT, pgUrl: S.PG_URL, mysqlUrl: needMysql ? S.MYSQL_URL : null });
-    writeResults(machine, results, runs, equality, profiles);
+    writeResults(machine, results, runs, checks, profiles);
   }
   const failed = runs.filter((r) => r.result.failures);
   log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -3,6 +3,10 @@
  * The measured request shapes: the GraphQL body every server receives (fixed), and the raw
  * baseline's hand-written SQL for it. The raw answers must be byte-identical to datagate's:
  * objects are built with their keys in the query's selection order.
+ *
+ * The same handlers, given a scope `{ repId }`, compute what a sales rep's policy
+ * (bench/policies/sales_rep.yaml) lets through, before masks: the role comparison checks datagate's
+ * answers as alice against them (bench/lib/roles.js).
  */
 
 const REGION = 'EU';
@@ -36,6 +40,9 @@ const Q5 = `query Q5 {
 /** Q3 cycles through these keys: 100 ids spread over the 100,000 customers (deterministic). */
 const Q3_IDS = Array.from({ length: 100 }, (_, i) => ((i * 7919 + 13) % 100_000) + 1);
 
+/** The role comparison's Q3: the same query, through keys that alice may read (picked at run time). */
+const q3Bodies = (ids) => ids.map((id) => body(Q3, 'Q3', { id }));
+
 const body = (query, operationName, variables) => JSON.stringify(variables ? { query, variables, operationName } : { query, operationName });
 
 // ------------------------------------------------------------------ raw SQL
@@ -58,6 +65,18 @@ const SQL = {
     where rn <= 10 order by customer_id, rn`,
 };
 
+/**
+ * The rows a sales rep may read (Customer: rep_id = $2; Order and SalesOrder: those whose customer
+ * is one of hers). Nested orders need no variant: their parents are already hers.
+ */
+const SCOPED_SQL = {
+  q1: `select id, name, email, region, segment from customers where region = $1 and rep_id = $2 order by name, id limit 50`,
+  q2customers: `select id, name, region from customers where region = $1 and rep_id = $2 order by name, id limit 20`,
+  q3: `select id, name, email, phone, region, segment, rep_id, created_at, updated_at from customers where id = $1 and rep_id = $2`,
+  q4: `select o.status, count(*)::int as count, sum(o.amount)::text as amount from orders o join customers c on c.id = o.customer_id
+    where c.rep_id = $1 group by o.status order by o.status`,
+};
+
 const iso = (d) => (d instanceof Date ? d.toISOString() : d);
 const orderOut = (o) => ({ id: o.id, amount: o.amount, status: o.status, created_at: iso(o.created_at) });
 
@@ -71,29 +90,34 @@ function groupOrders(rows) {
   return by;
 }
 
-/** Raw handlers: (db, variables) → the `data` object. db = { pg: pg.Pool, mysql: mysql2 pool or null }. */
+/**
+ * Raw handlers: (db, variables, scope?) → the `data` object. db = { pg: pg.Pool, mysql: mysql2 pool
+ * or null }. The raw server never passes a scope; with `{ repId }`, the rows that sales rep may read.
+ */
+const customersOfRegion = (db, sql, scope) => (scope ? db.pg.query(SCOPED_SQL[sql], [REGION, scope.repId]) : db.pg.query(SQL[sql], [REGION]));
+
 const RAW = {
-  async Q1(db) {
-    const { rows } = await db.pg.query(SQL.q1, [REGION]);
+  async Q1(db, _variables, scope) {
+    const { rows } = await customersOfRegion(db, 'q1', scope);
     return { customers: rows };
   },
-  async Q2(db) {
-    const { rows: customers } = await db.pg.query(SQL.q2customers, [REGION]);
+  async Q2(db, _variables, scope) {
+    const { rows: customers } = await customersOfRegion(db, 'q2customers', scope);
     const { rows: orders } = await db.pg.query(SQL.q2orders, [customers.map((c) => c.id)]);
     const by = groupOrders(orders);
     return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, orders: by.get(c.id) ?? [] })) };
   },
-  async Q3(db, variables) {
-    const { rows } = await db.pg.query(SQL.q3, [variables.id]);
+  async Q3(db, variables, scope) {
+    const { rows } = await (scope ? db.pg.query(SCOPED_SQL.q3, [variables.id, scope.repId]) : db.pg.query(SQL.q3, [variables.id]));
     const c = rows[0];
     return { customer: c ? { ...c, created_at: iso(c.created_at), updated_at: iso(c.updated_at) } : null };
   },
-  async Q4(db) {
-    const { rows } = await db.pg.query(SQL.q4);
+  async Q4(db, _variables, scope) {
+    const { rows } = await (scope ? db.pg.query(SCOPED_SQL.q4, [scope.repId]) : db.pg.query(SQL.q4));
     return { ordersAggregate: rows.map((r) => ({ group: { status: r.status }, count: r.count, sum: { amount: r.amount } })) };
   },
-  async Q5(db) {
-    const { rows: customers } = await db.pg.query(SQL.q2customers, [REGION]);
+  async Q5(db, _variables, scope) {
+    const { rows: customers } = await customersOfRegion(db, 'q2customers', scope);
     const [orders] = await db.mysql.query(SQL.q5orders, [customers.map((c) => c.id)]);
     const by = groupOrders(orders);
     return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, salesOrders: by.get(c.id) ?? [] })) };
@@ -109,4 +133,4 @@ const SHAPES = {
   Q5: { title: 'cross-source: 20 customers (PG), each with its latest 10 salesOrders (MySQL)', bodies: [body(Q5, 'Q5')], needsMysql: true },
 };
 
-module.exports = { SHAPES, RAW, SQL, Q3_IDS, REGION };
+module.exports = { SHAPES, RAW, SQL, SCOPED_SQL, Q3_IDS, REGION, q3Bodies };

@@ -5,7 +5,7 @@
  * (read the body, JSON.parse, one end() with content-length), no GraphQL.
  */
 const http = require('node:http');
-const pg = require('pg');
+const { openDb } = require('../lib/db');
 const { RAW } = require('../lib/shapes');
 const { serveChild } = require('./child');
 
@@ -17,25 +17,7 @@ function send(res, status, s) {
 }
 
 serveChild('raw', async () => {
-  const db = {
-    pg: new pg.Pool({ connectionString: process.env.DATAGATE_BENCH_CRM_URL, max: POOL }),
-    mysql: null,
-  };
-  if (process.env.DATAGATE_BENCH_SALES_URL) {
-    const mysql = require('mysql2/promise');
-    const u = new URL(process.env.DATAGATE_BENCH_SALES_URL);
-    db.mysql = mysql.createPool({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-      database: u.pathname.slice(1),
-      connectionLimit: POOL,
-      timezone: 'Z',
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
-  }
+  const db = openDb({ pgUrl: process.env.DATAGATE_BENCH_CRM_URL, mysqlUrl: process.env.DATAGATE_BENCH_SALES_URL || null, pool: POOL });
   const server = http.createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/graphql') return send(res, 404, '{"errors":[{"message":"not found"}]}');
     const chunks = [];
@@ -64,8 +46,7 @@ serveChild('raw', async () => {
     async close() {
       await new Promise((r) => server.close(() => r()));
       server.closeAllConnections?.();
-      await db.pg.end();
-      if (db.mysql) await db.mysql.end();
+      await db.end();
     },
   };
 });
