@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { command, CliFailure, onePositional, parseOrFail } from './command';
 import { loadConfig, parseYaml, type SourceConfig } from '../config';
 import { ConfigError, isDatagateError } from '../errors';
 import { buildModel } from '../model';
@@ -15,46 +16,31 @@ Reads the tables, views, columns, keys and comments of a live source and writes 
   --out      file to write (default: standard output); an existing file is kept unless --force
   --schema   PostgreSQL schema (default public), MySQL database (default the url's), SQLite attached database (default main)`;
 
-/** A failure with a message meant for the person at the terminal: no stack, no connection string. */
-class CliFailure extends Error {}
-
 /** `datagate introspect`: returns the exit code. Progress, warnings and errors go to stderr, the model to --out or stdout. */
-export async function introspect(argv: string[]): Promise<number> {
-  try {
-    return await run(argv);
-  } catch (e) {
-    if (e instanceof CliFailure || e instanceof ConfigError) {
-      console.error(e.message);
-      return 1;
-    }
-    throw e;
-  }
-}
+export const introspect = command(run);
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c', default: process.env.DATAGATE_CONFIG ?? 'datagate.yaml' },
-        out: { type: 'string', short: 'o' },
-        schema: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new CliFailure(`${(e as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseOrFail(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          config: { type: 'string', short: 'c', default: process.env.DATAGATE_CONFIG ?? 'datagate.yaml' },
+          out: { type: 'string', short: 'o' },
+          schema: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliFailure(`${positionals.length ? 'expected one source name' : 'which source? name one'}\n\n${USAGE}`);
-  const [sourceName] = positionals;
+  const sourceName = onePositional(positionals, 'source', USAGE);
 
   const loaded = loadConfig(values.config!);
   const cfg = loaded.config.sources[sourceName];

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { command, CliFailure, onePositional, parseOrFail } from './command';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { loadConfig, parseDuration, readYamlFile, validateYaml, type LoadedConfig } from '../config';
@@ -12,9 +13,6 @@ signed with identity.jwt.secret. Prints only the token, so that TOKEN=$(npx data
   --config   deployment file (default: $DATAGATE_CONFIG or datagate.yaml)
   --ttl      lifetime of the token: 30m, 8h, 7d… (default 8h)
   --role     put only this one of the user's roles in the token`;
-
-/** A failure with a message meant for the person at the terminal: no stack. */
-class CliFailure extends Error {}
 
 const primitive = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const claimValue = z.union([primitive, z.array(z.union([z.string(), z.number(), z.boolean()]))], {
@@ -33,41 +31,29 @@ const usersSchema = z.record(
 type Users = z.output<typeof usersSchema>;
 
 /** `datagate token <user>`: returns the exit code. The token goes to stdout, a hint or an error to stderr. */
-export async function token(argv: string[]): Promise<number> {
-  try {
-    return await run(argv);
-  } catch (e) {
-    if (e instanceof CliFailure || e instanceof ConfigError) {
-      console.error(e.message);
-      return 1;
-    }
-    throw e;
-  }
-}
+export const token = command(run);
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c', default: process.env.DATAGATE_CONFIG ?? 'datagate.yaml' },
-        ttl: { type: 'string', default: '8h' },
-        role: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new CliFailure(`${(e as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseOrFail(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          config: { type: 'string', short: 'c', default: process.env.DATAGATE_CONFIG ?? 'datagate.yaml' },
+          ttl: { type: 'string', default: '8h' },
+          role: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliFailure(`${positionals.length ? 'expected one user name' : 'which user? name one'}\n\n${USAGE}`);
-  const [userName] = positionals;
+  const userName = onePositional(positionals, 'user', USAGE);
 
   const ttlMs = parseDuration(values.ttl!);
   if (ttlMs === undefined) throw new CliFailure(`--ttl must be a duration such as 30m, 8h or 7d, found "${values.ttl}"`);
