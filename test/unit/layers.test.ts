@@ -10,15 +10,19 @@ const ALLOWED: Record<string, string[]> = {
   config: ['errors'],
   model: ['config', 'errors'],
   identity: ['config', 'errors'],
+  // The metadata store (issue 4): knex migrations and queries, below everything that records or reads governance facts.
+  store: ['config', 'errors'],
   planning: ['model', 'errors'],
   // Policies compile into the planner's condition trees, so they sit above planning (DESIGN.md drew them below).
   policy: ['planning', 'model', 'identity', 'config', 'errors'],
   sources: ['planning', 'model', 'config', 'errors'],
   graph: ['sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
-  resolvers: ['graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
-  server: ['resolvers', 'graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
+  // Catalog, access requests, audit, quality, retention: beside graph, never inside it (DESIGN.md).
+  governance: ['store', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
+  resolvers: ['graph', 'governance', 'store', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
+  server: ['resolvers', 'graph', 'governance', 'store', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors'],
   demo: [],
-  cli: ['server', 'resolvers', 'graph', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors', 'demo'],
+  cli: ['server', 'resolvers', 'graph', 'governance', 'store', 'sources', 'policy', 'planning', 'model', 'identity', 'config', 'errors', 'demo'],
 };
 
 const root = path.join(__dirname, '../..');
