@@ -1,8 +1,7 @@
 import { DatagateError, ErrorCode, badInput } from '../errors';
 import type { Entity } from '../model';
 import { and, not, or, orderByToTerms, whereToCondition, withKeyTieBreak, type Condition, type OrderTerm } from '../planning';
-import type { UserAccess } from '../policy';
-import type { RequestContext, Runtime } from './context';
+import { readableRows, type RequestContext, type Runtime } from './context';
 
 export interface ListArgs {
   where: Condition;
@@ -40,26 +39,26 @@ export function parseListArgs(ctx: RequestContext, entity: Entity, args: Record<
   const offset = (args.offset as number | undefined) ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw badInput(`\`offset\` must be a whole number ≥ 0, found ${offset}`);
   const ea = access.entity(entity.name);
-  const userWhere = guardRelated(access, whereToCondition(runtime.registry, entity, args.where as Record<string, unknown> | undefined));
+  const userWhere = guardRelated(ctx, whereToCondition(runtime.registry, entity, args.where as Record<string, unknown> | undefined));
   return {
-    where: and(policyRow ?? ea.row, userWhere),
+    where: and(policyRow ?? readableRows(ctx, entity), userWhere),
     orderBy: withKeyTieBreak(entity, orderByToTerms(entity, args.orderBy as Record<string, string>[] | undefined)),
     limit: checkLimit(runtime, 'limit', args.limit, ea.view.maxRows),
     offset,
   };
 }
 
-/** Every `related` node of a user's filter gets its target's row condition. */
-export function guardRelated(access: UserAccess, c: Condition): Condition {
+/** Every `related` node of a user's filter gets its target's readable rows (policy and retention). */
+export function guardRelated(ctx: RequestContext, c: Condition): Condition {
   switch (c.kind) {
     case 'and':
-      return and(...c.items.map((i) => guardRelated(access, i)));
+      return and(...c.items.map((i) => guardRelated(ctx, i)));
     case 'or':
-      return or(...c.items.map((i) => guardRelated(access, i)));
+      return or(...c.items.map((i) => guardRelated(ctx, i)));
     case 'not':
-      return not(guardRelated(access, c.item));
+      return not(guardRelated(ctx, c.item));
     case 'related':
-      return { ...c, where: and(access.entity(c.target.name).row, guardRelated(access, c.where)) };
+      return { ...c, where: and(readableRows(ctx, c.target), guardRelated(ctx, c.where)) };
     default:
       return c;
   }

@@ -2,7 +2,8 @@ import type DataLoader from 'dataloader';
 import type { FieldNode } from 'graphql';
 import type { LimitsConfig, SourceConfig } from '../config';
 import type { User } from '../identity';
-import type { Registry } from '../model';
+import type { Entity, Registry } from '../model';
+import { and, retentionCondition, type Condition } from '../planning';
 import type { PolicyEngine, UserAccess } from '../policy';
 import type { Row, SourceAdapter } from '../sources';
 
@@ -35,6 +36,8 @@ export interface RequestContext {
   readonly user: User;
   /** The caller's conditions, per entity, under the roles this request runs as. */
   readonly access: UserAccess;
+  /** When the request started: retention periods are measured from here, once for the whole request. */
+  readonly now: Date;
   readonly loaders: Map<string, DataLoader<unknown, Row[] | Row | null, string>>;
   readonly trace: QueryTrace[];
   /**
@@ -46,5 +49,15 @@ export interface RequestContext {
 
 /** `user` is this request's own: `access` may be shared by users alike (same roles and attributes). */
 export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess): RequestContext {
-  return { runtime, requestId, user, access, loaders: new Map(), trace: [], perField: new WeakMap() };
+  return { runtime, requestId, user, access, now: new Date(), loaders: new Map(), trace: [], perField: new WeakMap() };
+}
+
+/** Rows of `entity` this request may read: the caller's policy AND the entity's retention period. */
+export function readableRows(ctx: RequestContext, entity: Entity): Condition {
+  return and(ctx.access.entity(entity.name).row, retentionCondition(entity, ctx.now));
+}
+
+/** Rows of `entity` this request may aggregate over: the aggregate right's condition AND retention. */
+export function aggregatableRows(ctx: RequestContext, entity: Entity): Condition {
+  return and(ctx.access.entity(entity.name).aggregate, retentionCondition(entity, ctx.now));
 }

@@ -5,7 +5,7 @@ import { and, keysetAfter, type AggregateTerm, type ComputedFlag } from '../plan
 import type { EntityAccess } from '../policy';
 import type { Row } from '../sources';
 import { checkLimit, parseListArgs } from './args';
-import type { RequestContext } from './context';
+import { aggregatableRows, readableRows, type RequestContext } from './context';
 import { decodeCursor, encodeCursor, orderSignature } from './cursor';
 import { runPlan } from './execute';
 import { relationshipLoader } from './loaders';
@@ -51,7 +51,7 @@ export function byKeyResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
     const sel = subSelection(info.fieldNodes, info);
     const ea = ctx.access.entity(entity.name);
-    const where = and(ea.row, { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] });
+    const where = and(readableRows(ctx, entity), { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] });
     const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel) });
     return rows[0] ?? null;
   };
@@ -101,7 +101,7 @@ export function aggregateResolver(entity: Entity): Resolver {
     const { runtime } = ctx;
     const ea = ctx.access.entity(entity.name);
     // Aggregates run under the aggregate right's own row condition, which may differ from reading.
-    const a = parseListArgs(ctx, entity, { where: args.where }, ea.aggregate);
+    const a = parseListArgs(ctx, entity, { where: args.where }, aggregatableRows(ctx, entity));
     const groupBy = (args.groupBy as string[] | undefined) ?? [];
     if (new Set(groupBy).size !== groupBy.length) throw badInput('`groupBy` names a field twice');
     const sel = subSelection(info.fieldNodes, info);
@@ -140,7 +140,7 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
         target,
         fields,
         computed: flagsFor(ea, sel),
-        where: a?.where ?? ea.row,
+        where: a?.where ?? readableRows(ctx, target),
         orderBy: a?.orderBy ?? [],
         limit: a?.limit,
         offset: a?.offset,

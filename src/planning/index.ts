@@ -3,3 +3,4 @@ export * from './plan';
 export { whereToCondition } from './where';
 export { orderByToTerms, withKeyTieBreak } from './orderBy';
 export { keysetAfter } from './keyset';
+export { retentionCondition } from './retention';
