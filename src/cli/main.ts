@@ -8,6 +8,7 @@ commands:
   introspect <source> [--config f] [--out file]   read a live database and write a draft model (YAML)
   seed [--config f] [--if-empty]                  load the demo data into real demo servers (embedded ones seed themselves)
   token <user> [--config f] [--ttl 8h] [--role R] print a development token for a user of identity.users (users.yaml)
+  check [--config f] [--entity X] [--now T]       run the model's quality checks; exit 1 when one fails
 
 Run a command with --help for its options.`;
 
@@ -24,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (require('./introspect') as typeof import('./introspect')).introspect(rest);
       case 'token':
         return await (require('./token') as typeof import('./token')).token(rest);
+      case 'check':
+        return await (require('./check') as typeof import('./check')).check(rest);
       case undefined:
       case '--help':
       case '-h':

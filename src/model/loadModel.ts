@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseDuration, readYamlFile, validateYaml, type YamlFile } from '../config';
+import { parseDuration, pathToString, readYamlFile, validateYaml, type YamlFile } from '../config';
 import { ConfigError, ErrorCode, type ConfigProblem } from '../errors';
-import { modelFileSchema, type EntityInput } from './modelSchema';
+import { CHECK_KINDS, CHECK_SCHEMAS, checkKindsIn, checkSpecOf, modelFileSchema, type EntityInput } from './modelSchema';
 import { lowerFirst, pluralize, RESERVED_ROOT_FIELDS } from './naming';
 import { NUMERIC_TYPES, type Entity, type Field, type FieldType, type Registry, type Relationship } from './types';
 
@@ -124,8 +124,67 @@ export function buildModel(parsed: YamlFile[], sourceNames: readonly string[]): 
       rels.set(rname, Object.freeze({ name: rname, from: e.name, target: target.name, many: r.many, on: Object.freeze(on), description: r.description }));
     }
   }
+  for (const e of entities) {
+    const { input, y } = inputs.get(e.name)!;
+    input.checks.forEach((raw, i) => checkCheck(e, raw, i, y, byName, problems));
+  }
   if (problems.length) throw new ConfigError(problems, ErrorCode.BAD_MODEL);
   return createRegistry(entities);
+}
+
+/** One quality check of `e`: its kind's shape (zod), then the fields and entity it names. */
+function checkCheck(e: Entity, raw: Record<string, unknown>, i: number, y: YamlFile, byName: ReadonlyMap<string, Entity>, problems: ConfigProblem[]): void {
+  const base = [e.name, 'checks', i];
+  const at = (p: (string | number)[], message: string) =>
+    problems.push({ file: y.file, path: pathToString([...base, ...p]), line: y.lineOf([...base, ...p]), message });
+  const kinds = checkKindsIn(raw);
+  if (kinds.length !== 1) {
+    at([], kinds.length
+      ? `a check has one kind, found ${kinds.map((k) => `"${k}"`).join(' and ')}`
+      : `unknown check kind (keys ${Object.keys(raw).map((k) => `"${k}"`).join(', ') || 'none'}); expected one of ${CHECK_KINDS.join(', ')}`);
+    return;
+  }
+  const sub: YamlFile = { file: y.file, data: raw, lineOf: (p) => y.lineOf([...base, ...p]), problems: [] };
+  const { problems: shape } = validateYaml(sub, CHECK_SCHEMAS[kinds[0]] as never, null);
+  for (const p of shape) problems.push({ ...p, path: pathToString(base) + (p.path ? (p.path.startsWith('[') ? p.path : `.${p.path}`) : '') });
+  if (shape.length) return;
+  const spec = checkSpecOf(raw);
+  const field = (name: string, key: string | number, types?: ReadonlySet<FieldType>, what?: string) => {
+    const f = e.fields.get(name);
+    if (!f) at([key], `"${name}" is not a field of ${e.name}; expected one of ${[...e.fields.keys()].join(', ')}`);
+    else if (types && !types.has(f.type)) at([key], `expected ${what} field, found ${name} (${f.type})`);
+    return f;
+  };
+  switch (spec.kind) {
+    case 'freshness':
+      field(spec.field, 'freshness', new Set<FieldType>(['DateTime', 'Date']), 'a DateTime or Date');
+      break;
+    case 'notNull':
+    case 'accepted':
+      field(spec.field, spec.kind);
+      break;
+    case 'range':
+      field(spec.field, 'range', NUMERIC_TYPES, 'a numeric (Int, BigInt, Float, Decimal)');
+      break;
+    case 'unique':
+      spec.fields.forEach((f) => field(f, 'unique'));
+      break;
+    case 'references': {
+      const lf = field(spec.field, 'references');
+      const target = byName.get(spec.entity);
+      if (!target) {
+        at(['entity'], `unknown entity "${spec.entity}"; expected one of ${[...byName.keys()].join(', ')}`);
+        break;
+      }
+      const rf = target.fields.get(spec.targetField);
+      if (!rf) at(['field'], `"${spec.targetField}" is not a field of ${target.name}`);
+      else if (lf && !joinable(lf.type, rf.type)) at(['field'], `cannot compare ${e.name}.${spec.field} (${lf.type}) with ${target.name}.${spec.targetField} (${rf.type})`);
+      break;
+    }
+    case 'rowCount':
+    case 'sql':
+      break;
+  }
 }
 
 function joinable(a: FieldType, b: FieldType): boolean {
