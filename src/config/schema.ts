@@ -72,6 +72,18 @@ const maskingSchema = z.strictObject({
   secret: z.string().min(16, 'a masking secret needs at least 16 characters').optional(),
 });
 
+/**
+ * Where access requests, grants, audit records and quality results live (src/store/). One knob, `url`:
+ * - empty or absent: an embedded SQLite file `datagate-meta.sqlite` next to datagate.yaml (one process);
+ * - `:memory:`: an in-memory SQLite store that vanishes with the process (tests, throwaway demos);
+ * - `sqlite:<file>` or `file:<file>`: that SQLite file, relative to datagate.yaml unless absolute;
+ * - `postgres://…` or `postgresql://…`: PostgreSQL, which replicas share (production; e.g.
+ *   `metadata: { url: "${DATAGATE_META_URL:-}" }`).
+ */
+const metadataSchema = z.strictObject({
+  url: z.string().optional(),
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -88,6 +100,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   identity: identitySchema.prefault({}),
   masking: maskingSchema.prefault({}),
+  metadata: metadataSchema.prefault({}),
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
@@ -95,3 +108,4 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type IdentityConfig = z.output<typeof identitySchema>;
 export type MaskingConfig = z.output<typeof maskingSchema>;
+export type MetadataConfig = z.output<typeof metadataSchema>;
