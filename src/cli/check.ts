@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { seedDemoSource, DEMO_SOURCES } from '../demo';
 import { isDatagateError } from '../errors';
 import { formatResultsTable, planChecks, runChecks } from '../governance/quality';
 import { loadModel } from '../model';
-import { connectSources, type SourceAdapter } from '../sources';
+import { connectSources } from '../sources';
+import { seedIfEmbedded } from './embeddedDemo';
 import { command, CliFailure, parseOrFail } from './command';
 
 const USAGE = `usage: datagate check [--config datagate.yaml] [--entity NAME] [--now ISO-8601]
@@ -72,13 +72,4 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     await Promise.all([...sources.values()].map((s) => s.close()));
   }
-}
-
-/** As `serve` does: embedded demo sources start empty, so they are filled with the demo's data first. */
-async function seedIfEmbedded(s: SourceAdapter, scale: number): Promise<void> {
-  if (!s.capabilities.embedded || !(DEMO_SOURCES as readonly string[]).includes(s.name)) return;
-  const t = Date.now();
-  const result = await seedDemoSource(s.knex, s.name as (typeof DEMO_SOURCES)[number], { scale });
-  const rows = Object.values(result.tables).reduce((a, b) => a + b, 0);
-  process.stderr.write(`datagate: seeded embedded ${s.name} (${s.capabilities.engine}) with ${rows} demo rows in ${Date.now() - t} ms\n`);
 }

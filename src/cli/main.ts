@@ -9,6 +9,7 @@ commands:
   seed [--config f] [--if-empty]                  load the demo data into real demo servers (embedded ones seed themselves)
   token <user> [--config f] [--ttl 8h] [--role R] print a development token for a user of identity.users (users.yaml)
   check [--config f] [--entity X] [--now T]       run the model's quality checks; exit 1 when one fails
+  retention --report [--config f] [--now T]       count the rows past each entity's retention rule, for its owners to purge
 
 Run a command with --help for its options.`;
 
@@ -27,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (require('./token') as typeof import('./token')).token(rest);
       case 'check':
         return await (require('./check') as typeof import('./check')).check(rest);
+      case 'retention':
+        return await (require('./retention') as typeof import('./retention')).retention(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { seedDemoSource, DEMO_SOURCES } from '../demo';
 import { createGateway } from '../server';
-import type { SourceAdapter } from '../sources';
+import { seedIfEmbedded } from './embeddedDemo';
 
 export async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,7 +17,7 @@ export async function serve(argv: string[]): Promise<number> {
     configFile: path.resolve(values.config!),
     prepareSources: async (sources, loaded) => {
       if (!loaded.config.demo.seed) return;
-      for (const s of sources.values()) await seedIfEmbedded(s, loaded.config.demo.scale);
+      for (const s of sources.values()) await seedIfEmbedded(s, loaded.config.demo.scale, console.log);
     },
   });
   const port = values.port ? Number(values.port) : process.env.PORT ? Number(process.env.PORT) : undefined;
@@ -34,13 +33,4 @@ export async function serve(argv: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   return new Promise(() => {});
-}
-
-/** Embedded demo sources start empty at every start: fill them with the demo's data. */
-async function seedIfEmbedded(s: SourceAdapter, scale: number): Promise<void> {
-  if (!s.capabilities.embedded || !(DEMO_SOURCES as readonly string[]).includes(s.name)) return;
-  const t = Date.now();
-  const result = await seedDemoSource(s.knex, s.name as (typeof DEMO_SOURCES)[number], { scale });
-  const rows = Object.values(result.tables).reduce((a, b) => a + b, 0);
-  console.log(`datagate: seeded embedded ${s.name} (${s.capabilities.engine}) with ${rows} demo rows in ${Date.now() - t} ms`);
 }
