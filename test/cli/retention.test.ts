@@ -1,23 +1,11 @@
 import path from 'node:path';
 import { main } from '../../src/cli/main';
 import { createDemoDataset } from '../../src/demo';
+import { runCli } from '../support/cli';
 
 const CONFIG = path.join(__dirname, '../../datagate.yaml');
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(main, argv);
 
 test('retention --report counts, per entity, the rows past its rule, as the demo data has them', async () => {
   const r = await run(['retention', '--report', '--config', CONFIG, '--now', '2029-03-01T00:00:00Z']);

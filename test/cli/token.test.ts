@@ -6,27 +6,12 @@ import { main } from '../../src/cli/main';
 import { token } from '../../src/cli/token';
 import { loadConfig } from '../../src/config';
 import { createTokenVerifier } from '../../src/identity';
+import { runCli } from '../support/cli';
 
 const DEMO_CONFIG = path.resolve(__dirname, '..', '..', 'datagate.yaml');
 
 /** Runs the command with stdout and stderr captured (the command prints; it must not throw). */
-async function run(argv: string[], entry: (argv: string[]) => Promise<number> = token): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  try {
-    const code = await entry(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[], entry: (argv: string[]) => Promise<number> = token) => runCli(entry, argv);
 
 /** The user the gateway sees for a token, with the real verifier and the deployment's identity settings. */
 async function verify(tokenText: string, configFile = DEMO_CONFIG) {

@@ -6,25 +6,10 @@ import knex, { type Knex } from 'knex';
 import { introspect } from '../../src/cli/introspect';
 import { loadModel } from '../../src/model';
 import { createPostgresDatabase, runStatements, type TestDatabase } from './databases';
+import { runCli } from '../support/cli';
 
 /** Runs the command with stdout and stderr captured (the command prints; it must not throw). */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  try {
-    const code = await introspect(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(introspect, argv);
 
 describe('datagate introspect', () => {
   let db: TestDatabase;

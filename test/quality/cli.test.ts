@@ -1,24 +1,12 @@
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 
 const DEMO_CONFIG = path.resolve(__dirname, '..', '..', 'datagate.yaml');
 /** The demo's data is generated up to this date (src/demo DEMO_REFERENCE_DATE); its freshness checks allow 1d. */
 const DEMO_NOW = '2026-11-01T12:00:00Z';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(['check', ...argv]), stdout, stderr };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(main, ['check', ...argv]);
 
 describe('datagate check, on the embedded demo', () => {
   test('every demo check passes at the demo reference date: exit 0, the table on stdout, progress on stderr', async () => {
