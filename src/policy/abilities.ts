@@ -83,3 +83,9 @@ export function conditionFor(registry: Registry, ability: RoleAbility, action: A
   });
   return c ?? FALSE;
 }
+
+/** A bare CASL query (a mask's `unless`; a rule's conditions checked at start-up) as a condition tree over `entity`. */
+export function queryCondition(registry: Registry, entity: Entity, conditions: Record<string, unknown>): Condition {
+  const rule = createMongoAbility([{ action: 'read', subject: entity.name, conditions }]).rulesFor('read', entity.name)[0];
+  return astToCondition(rule.ast as AstNode, { registry, entity });
+}

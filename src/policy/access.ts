@@ -1,11 +1,9 @@
 import type { User } from '../identity';
 import type { Entity, Registry } from '../model';
 import { and, FALSE, or, TRUE, type Condition } from '../planning';
-import { createRoleAbility, conditionFor, ruleCondition, type RoleAbility } from './abilities';
+import { createRoleAbility, conditionFor, queryCondition, type RoleAbility } from './abilities';
 import { BadValue } from './coerce';
-import { astToCondition, type AstNode } from './fromCasl';
 import { interpolate, MissingValue, userLookup } from './interpolate';
-import { createMongoAbility } from '@casl/ability';
 import type { EntityAccess, FieldFlags, PolicySet, RoleSetView } from './types';
 
 /** One user's access under one role set: conditions with the user's attributes filled in, per entity on first use. */
@@ -32,9 +30,7 @@ export function createUserAccess(policies: PolicySet, registry: Registry, view: 
     if (!m) return TRUE;
     if (!m.unless) return FALSE;
     try {
-      const conditions = interpolate(m.unless as Record<string, unknown>, lookup);
-      const rule = createMongoAbility([{ action: 'read', subject: entity.name, conditions }]).rulesFor('read', entity.name)[0];
-      return astToCondition(rule.ast as AstNode, { registry, entity });
+      return queryCondition(registry, entity, interpolate(m.unless as Record<string, unknown>, lookup));
     } catch (e) {
       if (e instanceof MissingValue || e instanceof BadValue) return FALSE;
       throw e;
@@ -70,4 +66,3 @@ export function createUserAccess(policies: PolicySet, registry: Registry, view: 
   };
 }
 
-export { ruleCondition };

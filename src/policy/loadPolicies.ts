@@ -1,11 +1,10 @@
-import { createMongoAbility } from '@casl/ability';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readYamlFile, validateYaml, type YamlFile } from '../config';
 import { ConfigError, ErrorCode, type ConfigProblem } from '../errors';
 import type { Entity, Registry } from '../model';
 import { PROBE } from './coerce';
-import { astToCondition, type AstNode } from './fromCasl';
+import { queryCondition } from './abilities';
 import { placeholdersIn } from './interpolate';
 import { policyFileSchema, type PolicyFile } from './policyFile';
 import type { MaskKind, PolicyMask, PolicyRule, PolicySet, RolePolicy } from './types';
@@ -160,9 +159,7 @@ function checkFile(file: PolicyFile, y: YamlFile, registry: Registry, opts: Poli
       return;
     }
     try {
-      const probed = probe(conditions) as Record<string, unknown>;
-      const rule = createMongoAbility([{ action: 'read', subject: entity.name, conditions: probed }]).rulesFor('read', entity.name)[0];
-      astToCondition(rule.ast as AstNode, { registry, entity });
+      queryCondition(registry, entity, probe(conditions) as Record<string, unknown>);
     } catch (e) {
       at(p, (e as Error).message);
     }
