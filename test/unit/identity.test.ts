@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
@@ -95,5 +97,32 @@ describe('RS256 tokens from a JWKS file', () => {
 
   test('mixing HS and public-key algorithms is refused at start-up', () => {
     expect(() => createTokenVerifier(identity({ algorithms: ['HS256', 'RS256'] }), '.')).toThrow(/algorithm confusion/);
+  });
+});
+
+describe('ES256 tokens from a JWKS URL', () => {
+  test('keys are fetched from the identity provider; a token signed by another key is refused', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'e1', alg: 'ES256', use: 'sig' };
+    let fetches = 0;
+    const server = http.createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const v = createTokenVerifier(identity({ algorithms: ['ES256'], secret: undefined, jwksUrl: `http://127.0.0.1:${port}/jwks.json` }), '.');
+      const sign = (key: CryptoKey | Uint8Array, kid: string) =>
+        new SignJWT({ sub: 'ann', roles: ['analyst'], region: 'EU' }).setProtectedHeader({ alg: 'ES256', kid }).setIssuer('https://idp.example.com').setAudience('datagate').setExpirationTime('10m').sign(key);
+      const user = await v.verify(await sign(privateKey, 'e1'));
+      expect(user).toEqual({ id: 'ann', roles: ['analyst'], attributes: { region: 'EU' } });
+      expect(fetches).toBeGreaterThanOrEqual(1);
+      const { privateKey: other } = await generateKeyPair('ES256');
+      expect(await reason(v.verify(await sign(other, 'e1')))).toBe('bad signature');
+    } finally {
+      server.close();
+    }
   });
 });
