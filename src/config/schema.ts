@@ -84,6 +84,37 @@ const metadataSchema = z.strictObject({
   url: z.string().optional(),
 });
 
+/** The audit log (src/governance/audit): every GraphQL operation, written off the response path. */
+const auditSchema = z.strictObject({
+  /**
+   * When the metadata store cannot take audit records: `refuse` answers reads that cannot be audited
+   * with AUDIT_UNAVAILABLE (the default: no unrecorded reads), `serve` answers them and counts the loss.
+   */
+  onStoreFailure: z.enum(['refuse', 'serve']).default('refuse'),
+  /** Records written in one INSERT. */
+  batchSize: z.number().int().min(1).max(5000).default(200),
+  /** Longest a record waits in memory before it is written. */
+  flushInterval: duration.default(1000),
+  /** Records held in memory while the store is slow or down; past this the store counts as failed. */
+  maxQueue: z.number().int().min(1).default(20_000),
+});
+
+/** Access requests and grants (src/governance/access). */
+const accessSchema = z.strictObject({
+  /** How often a replica looks for grants and revocations made by other replicas. */
+  pollInterval: duration.default(500),
+  /** Longest grant a request may ask for, in days. */
+  maxDays: z.number().int().min(1).max(3650).default(90),
+});
+
+/** Data quality checks declared in the model (src/governance/quality). */
+const qualitySchema = z.strictObject({
+  /** How often the server runs every check; `off` leaves it to `datagate check`. */
+  schedule: z.union([z.literal('off'), duration]).default('off'),
+  /** Run the checks once right after start (when a schedule is set). */
+  runAtStart: z.boolean().default(true),
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -101,6 +132,9 @@ export const configSchema = z.strictObject({
   identity: identitySchema.prefault({}),
   masking: maskingSchema.prefault({}),
   metadata: metadataSchema.prefault({}),
+  audit: auditSchema.prefault({}),
+  access: accessSchema.prefault({}),
+  quality: qualitySchema.prefault({}),
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
@@ -109,3 +143,6 @@ export type LimitsConfig = z.output<typeof limitsSchema>;
 export type IdentityConfig = z.output<typeof identitySchema>;
 export type MaskingConfig = z.output<typeof maskingSchema>;
 export type MetadataConfig = z.output<typeof metadataSchema>;
+export type AuditConfig = z.output<typeof auditSchema>;
+export type AccessConfig = z.output<typeof accessSchema>;
+export type QualityConfig = z.output<typeof qualitySchema>;

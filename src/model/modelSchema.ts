@@ -31,8 +31,19 @@ export const entitySchema = z.strictObject({
   key: z.string(),
   plural: graphqlName.optional(),
   description: z.string().optional(),
-  owner: z.strictObject({ team: z.string().optional(), steward: z.string().optional() }).default({}),
+  owner: z
+    .strictObject({
+      team: z.string().optional(),
+      steward: z.string().optional(),
+      /** Roles whose holders approve access requests. */
+      roles: z.array(z.string().min(1)).default([]),
+      /** User ids who approve access requests. */
+      users: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   tags: z.array(z.string()).default([]),
+  classification: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'classes are lower-case words such as pii or financial')).default([]),
+  catalog: z.strictObject({ showFields: z.boolean().default(true) }).prefault({}),
   retention: z.strictObject({ column: z.string(), keep: z.string() }).optional(),
   checks: z.array(z.record(z.string(), z.unknown())).default([]),
   fields: z.record(graphqlName, fieldSchema).refine((o) => Object.keys(o).length > 0, 'expected at least one field'),

@@ -29,8 +29,20 @@ export interface Relationship {
 }
 
 export interface Owner {
+  /** Owning team, shown in the catalog. */
   readonly team?: string;
+  /** Steward's contact (email or channel): whom to ask about the data. */
   readonly steward?: string;
+  /** Roles whose holders may approve access requests for the entity. */
+  readonly roles: readonly string[];
+  /** User ids (token `sub`) who may approve access requests for the entity. */
+  readonly users: readonly string[];
+}
+
+/** How the catalog presents an entity to callers who may not read it. */
+export interface CatalogSettings {
+  /** List the entity's field names (not values) to callers without access, so they know what to request. */
+  readonly showFields: boolean;
 }
 
 export interface Entity {
@@ -43,6 +55,9 @@ export interface Entity {
   readonly description?: string;
   readonly owner: Owner;
   readonly tags: readonly string[];
+  /** Sensitivity classes (pii, financial, …), shown in the catalog and its filters. */
+  readonly classification: readonly string[];
+  readonly catalog: CatalogSettings;
   readonly retention?: { readonly column: string; readonly keepMs: number; readonly keep: string };
   readonly checks: readonly Record<string, unknown>[];
   readonly fields: ReadonlyMap<string, Field>;

@@ -3,14 +3,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { loadConfig, type LoadedConfig } from '../config';
-import type { Runtime } from '../graph';
+import type { Governance } from '../governance';
+import type { RequestContext, Runtime } from '../graph';
 import { AuthenticationError, createTokenVerifier, type TokenVerifier } from '../identity';
 import { loadModel } from '../model';
 import { createPolicyEngine, loadPolicies } from '../policy';
 import { connectSources, type SourceAdapter } from '../sources';
+import { openStore, type MetadataStore } from '../store';
 import type { Logger } from './formatError';
-import { createHttpHandler } from './httpServer';
+import { createHttpHandler, type RouteHandler } from './httpServer';
 import { createRoleServers, type RoleServers } from './roleServers';
 import { buildHandWrittenSchema } from './schema';
 
@@ -25,6 +28,7 @@ export interface GatewayOptions {
 
 export interface Gateway {
   readonly runtime: Runtime;
+  readonly governance: Governance;
   /** The schema and Apollo Server of each role set. */
   readonly roleServers: RoleServers;
   /** The schema a set of roles sees. */
@@ -52,8 +56,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!config.masking.secret) log({ level: 'warn', msg: 'masking.secret is not set: hashed values change at every restart and differ between replicas' });
   const policy = createPolicyEngine(policies, registry, { maskSecret: config.masking.secret });
   const handWritten = await buildHandWrittenSchema();
-  const sources = await connectSources(config.sources);
+  const store = await openMetadataStore(loaded, opts.env ?? process.env, log);
+  let sources: Map<string, SourceAdapter> | ReadonlyMap<string, SourceAdapter> = new Map();
   try {
+    sources = await connectSources(config.sources);
     await opts.prepareSources?.(sources, loaded);
     const runtime: Runtime = {
       registry,
@@ -63,14 +69,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       cursorKey: config.server.cursorSecret ? Buffer.from(config.server.cursorSecret) : randomBytes(32),
       policy,
     };
-    const roleServers = createRoleServers(registry, policy, handWritten, log);
+    const governance: Governance = { store };
+    const plugins: ApolloServerPlugin<RequestContext>[] = [];
+    const routes = new Map<string, RouteHandler>();
+    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
-    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024 });
+    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024, governance, routes });
     const server = http.createServer(http_.handler);
     server.keepAliveTimeout = 65_000;
     return {
       runtime,
+      governance,
       roleServers,
       schemaFor: (roles) => roleServers.schemaFor(policy.view(roles)),
       server,
@@ -91,12 +101,31 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         await closed;
         await roleServers.stop();
         await Promise.allSettled([...sources.values()].map((s) => s.close()));
+        await store.close();
       },
     };
   } catch (e) {
     await Promise.allSettled([...sources.values()].map((s) => s.close()));
+    await store.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * The metadata store: `metadata.url` in datagate.yaml, else DATAGATE_META_URL, else the SQLite file
+ * next to datagate.yaml. Migrated before the gateway serves (replicas starting together take turns).
+ */
+async function openMetadataStore(loaded: LoadedConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<MetadataStore> {
+  const url = loaded.config.metadata.url || env.DATAGATE_META_URL || undefined;
+  const store = await openStore({ url, dir: loaded.dir, log: (r) => log(r) });
+  try {
+    const applied = await store.migrate();
+    if (applied.length) log({ level: 'info', msg: `metadata store ${store.location}: applied ${applied.length} migration(s)` });
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+  return store;
 }
 
 function anonymousUser(role: string) {

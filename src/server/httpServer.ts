@@ -3,15 +3,22 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { isDatagateError } from '../errors';
 import { createRequestContext, type Runtime } from '../graph';
+import type { Governance } from '../governance';
 import { AuthenticationError, type TokenVerifier, type User } from '../identity';
+import type { GatewayContext } from '../../resolvers/context';
 import type { RoleServers } from './roleServers';
+
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 export interface HttpOptions {
   /** Largest request body accepted, in bytes (default 100 KB: enough for any real query, far below Apollo's 50 MB). */
   maxBodyBytes: number;
+  governance: Governance;
+  /** Other routes by exact path (`/metrics`, `/ready`); `/graphql` and `/health` are built in. */
+  routes?: ReadonlyMap<string, RouteHandler>;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const s = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(s) });
   res.end(s);
@@ -79,6 +86,8 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
     const search = q >= 0 ? req.url!.slice(q) : '';
     try {
       if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      const route = opts.routes?.get(path);
+      if (route) return await route(req, res);
       if (path !== '/graphql') return sendJson(res, 404, errorBody(`no route ${path}; the GraphQL endpoint is /graphql`, 'NOT_FOUND'));
       let body: unknown = undefined;
       if (req.method === 'POST') {
@@ -113,7 +122,7 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const apollo = await servers.forView(access.view);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
-        context: async () => createRequestContext(runtime, requestId, user, access),
+        context: async () => Object.assign(createRequestContext(runtime, requestId, user, access), { governance: opts.governance }) as GatewayContext,
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;

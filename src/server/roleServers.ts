@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../graph';
@@ -22,13 +22,20 @@ const MAX_ROLE_SETS = 256;
  * One Apollo Server per role set, built on first use and kept: Apollo validates against its own
  * schema, and a shared full schema would leak hidden fields through "Did you mean …?" suggestions.
  */
-export function createRoleServers(registry: Registry, policy: PolicyEngine, handWritten: GraphQLSchema, log: Logger): RoleServers {
+export function createRoleServers(
+  registry: Registry,
+  policy: PolicyEngine,
+  handWritten: GraphQLSchema,
+  log: Logger,
+  /** Plugins every role set's server runs (audit, lineage, quality notes), in order. */
+  plugins: readonly ApolloServerPlugin<RequestContext>[] = [],
+): RoleServers {
   const servers = new Map<string, Promise<{ apollo: ApolloServer<RequestContext>; schema: GraphQLSchema }>>();
   const build = async (view: RoleSetView) => {
     const schema = buildGatewaySchema(registry, view, policy, handWritten);
     const apollo = new ApolloServer<RequestContext>({
       gateway: createJitGateway(schema),
-      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins],
       includeStacktraceInErrorResponses: false,
       formatError: createFormatError(log),
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },

@@ -1,0 +1,11 @@
+import type { MetadataStore } from '../store';
+
+/**
+ * The governance plane as the server and the hand-written resolvers see it: one object per gateway,
+ * built at start in src/server/createGateway.ts and reached by resolvers through `ctx.governance`.
+ * Each part lives in its own folder under src/governance/.
+ */
+export interface Governance {
+  /** Access requests, grants, audit records and quality results (src/store). */
+  readonly store: MetadataStore;
+}

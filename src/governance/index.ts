@@ -1,0 +1,1 @@
+export type { Governance } from './Governance';
