@@ -1,3 +1,4 @@
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { MetadataStore } from '../store';
 
 /**
@@ -8,4 +9,6 @@ import type { MetadataStore } from '../store';
 export interface Governance {
   /** Access requests, grants, audit records and quality results (src/store). */
   readonly store: MetadataStore;
+  /** The gateway's Prometheus registry, served at /metrics: each part registers its own metrics here. */
+  readonly metrics: MetricsRegistry;
 }

@@ -14,6 +14,7 @@ import { connectSources, type SourceAdapter } from '../sources';
 import { openStore, type MetadataStore } from '../store';
 import type { Logger } from './formatError';
 import { createHttpHandler, type RouteHandler } from './httpServer';
+import { createMetricsRegistry, metricsRoute } from './metrics';
 import { createRoleServers, type RoleServers } from './roleServers';
 import { buildHandWrittenSchema } from './schema';
 
@@ -69,9 +70,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       cursorKey: config.server.cursorSecret ? Buffer.from(config.server.cursorSecret) : randomBytes(32),
       policy,
     };
-    const governance: Governance = { store };
+    const metrics = createMetricsRegistry();
+    const governance: Governance = { store, metrics };
     const plugins: ApolloServerPlugin<RequestContext>[] = [];
-    const routes = new Map<string, RouteHandler>();
+    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)]]);
     const roleServers = createRoleServers(registry, policy, handWritten, log, plugins);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
