@@ -2,7 +2,7 @@ import { formatAge } from './sql';
 import type { CheckResult } from './types';
 
 /** The observed measure in words: a rate as a percentage, an age as a duration, a count as it is. */
-export function formatObserved(r: CheckResult): string {
+export function formatObserved(r: Pick<CheckResult, 'kind' | 'observed'>): string {
   if (r.observed === null) return '-';
   if (r.kind === 'notNull') return `${(r.observed * 100).toFixed(2)}%`;
   if (r.kind === 'freshness') return `age ${formatAge(r.observed)}`;

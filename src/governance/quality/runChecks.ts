@@ -1,4 +1,4 @@
-import { badInput, isDatagateError } from '../../errors';
+import { badInput, ErrorCode, isDatagateError } from '../../errors';
 import type { Entity, Registry } from '../../model';
 import { checkSpecOf } from '../../model/modelSchema';
 import type { SourceAdapter } from '../../sources';
@@ -14,6 +14,8 @@ export interface RunChecksOptions {
   now?: Date;
   /** Keys per round trip of a cross-source references check (default 1,000). */
   referenceBatch?: number;
+  /** Once aborted, no further check starts; the results hold only the checks that ran (shutdown). */
+  signal?: AbortSignal;
   /** After each check, in completion order. */
   onProgress?: (event: { done: number; total: number; result: CheckResult }) => void;
 }
@@ -58,7 +60,7 @@ export async function runChecks(registry: Registry, sources: ReadonlyMap<string,
     [...bySource.values()].map(async (indexes) => {
       let next = 0;
       const worker = async () => {
-        while (next < indexes.length) {
+        while (next < indexes.length && !opts.signal?.aborted) {
           const i = indexes[next++];
           results[i] = await runOne(planned[i], registry, sources, now, opts.referenceBatch);
           opts.onProgress?.({ done: ++done, total: planned.length, result: results[i] });
@@ -67,24 +69,25 @@ export async function runChecks(registry: Registry, sources: ReadonlyMap<string,
       await Promise.all(Array.from({ length: Math.min(perSource, indexes.length) }, worker));
     }),
   );
-  return results;
+  // Holes are the checks an abort kept from starting.
+  return opts.signal?.aborted ? results.filter(Boolean) : results;
 }
 
 async function runOne(p: PlannedCheck, registry: Registry, sources: ReadonlyMap<string, SourceAdapter>, now: Date, referenceBatch?: number): Promise<CheckResult> {
   const started = Date.now();
   const base = { entity: p.entity.name, check: p.label, kind: p.spec.kind };
   let measure: Measure;
-  let error = false;
+  let error: string | undefined;
   try {
     const source = sources.get(p.entity.source);
     if (!source) throw badInput(`source ${p.entity.source} is not open`);
     const ctx: CheckContext = { entity: p.entity, registry, sources, source, now, referenceBatch };
     measure = await checkOf(p.spec).run(ctx, p.spec as never);
   } catch (e) {
-    error = true;
+    error = isDatagateError(e) ? e.code : ErrorCode.INTERNAL;
     // Source errors are classified and safe to print; anything else is shown by its message (an operator's tool).
     const code = isDatagateError(e) ? `${e.code}: ` : '';
     measure = { passed: false, observed: null, message: `could not run: ${code}${(e as Error).message}` };
   }
-  return { ...base, ...measure, ms: Date.now() - started, ...(error ? { error: true } : {}) };
+  return { ...base, ...measure, ms: Date.now() - started, ...(error ? { error: true, errorCode: error } : {}) };
 }

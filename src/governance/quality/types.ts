@@ -15,6 +15,8 @@ export interface CheckResult {
   readonly ms: number;
   /** The check could not run (source down, bad SQL): not passed, and not a measure of the data either. */
   readonly error?: boolean;
+  /** With `error`: the error's code (SOURCE_UNAVAILABLE, …) when it had one, else INTERNAL_SERVER_ERROR. Safe to store and show. */
+  readonly errorCode?: string;
 }
 
 /** A check's verdict before the runner adds entity, label and timing. */
