@@ -1,5 +1,7 @@
 import { Ctx, Field, Float, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../src/graph/context';
+import { AuditHealth, auditHealth } from './AuditResolver';
+import type { GatewayContext } from './context';
 
 @ObjectType({ description: 'One configured source and whether it answers now.' })
 export class SourceStatus {
@@ -41,15 +43,19 @@ export class Health {
 
   @Field(() => [SourceStatus])
   sources!: SourceStatus[];
+
+  @Field(() => AuditHealth)
+  audit!: AuditHealth;
 }
 
 /** The hand-written part of the API: the gateway describing itself. */
 @Resolver()
 export class HealthResolver {
-  @Query(() => Health, { description: 'Whether the gateway and each of its sources answer.' })
-  async health(@Ctx() ctx: RequestContext): Promise<Health> {
+  @Query(() => Health, { description: 'Whether the gateway, each of its sources and the audit log work. Answered even while reads are refused.' })
+  async health(@Ctx() ctx: GatewayContext): Promise<Health> {
     const sources = await sourceStatuses(ctx);
-    return { status: sources.every((s) => s.ok) ? 'ok' : 'degraded', sources };
+    const audit = auditHealth(ctx);
+    return { status: sources.every((s) => s.ok) && audit.ok ? 'ok' : 'degraded', sources, audit };
   }
 
   @Query(() => [SourceStatus], { description: 'The configured sources, their owners and entities.' })

@@ -97,6 +97,8 @@ const auditSchema = z.strictObject({
   flushInterval: duration.default(1000),
   /** Records held in memory while the store is slow or down; past this the store counts as failed. */
   maxQueue: z.number().int().min(1).default(20_000),
+  /** Roles that may read the log through the `auditLog` query; every other role gets FORBIDDEN. */
+  readers: z.array(z.string().min(1)).default(['auditor', 'admin']),
 });
 
 /** Access requests and grants (src/governance/access). */

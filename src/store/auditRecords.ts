@@ -63,6 +63,8 @@ export interface AuditFilter {
   userId?: string;
   /** Records whose operation read this entity. */
   entity?: string;
+  operationName?: string;
+  outcome?: AuditOutcome;
   /** `at >= since`. */
   since?: Date;
   /** `at < until`. */
@@ -126,6 +128,8 @@ export async function listAuditRecords(store: MetadataStore, filter: AuditFilter
   const k = store.knex;
   const q = k('audit_records').select('*');
   if (filter.userId !== undefined) q.where('user_id', filter.userId);
+  if (filter.operationName !== undefined) q.where('operation_name', filter.operationName);
+  if (filter.outcome !== undefined) q.where('outcome', filter.outcome);
   if (filter.since) q.where('at', '>=', toDb(filter.since));
   if (filter.until) q.where('at', '<', toDb(filter.until));
   if (filter.entity !== undefined) {
