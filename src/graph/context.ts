@@ -27,6 +27,22 @@ export interface QueryTrace {
   readonly kind: 'select' | 'count' | 'aggregate';
   rows: number;
   ms: number;
+  /** Response path the statement answered, list indexes left out (`customers.orders`); lineage groups by it. */
+  readonly path?: string;
+  /** Set when the statement only fetched join keys for a cross-source condition of another plan. */
+  readonly lookup?: { readonly for: string; readonly relationship: string };
+  /** A count statement: the number it counted. */
+  readonly counted?: number;
+  /** Rows that reached the answer, when fewer than `rows` (a connection reads one row past its page). */
+  readonly returned?: number;
+}
+
+/** What a resolver tells `runPlan` about where its rows go, for lineage. */
+export interface TraceLabel {
+  readonly path?: string;
+  /** A page of this many rows: the statement reads one more to learn whether a next page exists. */
+  readonly page?: number;
+  readonly lookup?: QueryTrace['lookup'];
 }
 
 /** Per request: loaders never outlive it, so no cache crosses users or requests. */

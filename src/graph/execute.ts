@@ -3,15 +3,19 @@ import { DatagateError, ErrorCode, invariant } from '../errors';
 import type { Entity } from '../model';
 import { and, inKeys, not, or, type AggregatePlan, type Condition, type Plan, type SelectPlan } from '../planning';
 import type { Row } from '../sources';
-import type { RequestContext } from './context';
+import type { RequestContext, TraceLabel } from './context';
 
-/** Runs one plan on its entity's source, after turning cross-source conditions into key sets. */
-export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
+/**
+ * Runs one plan on its entity's source, after turning cross-source conditions into key sets.
+ * `label` says where the rows go in the response (lineage); the statement's trace carries it.
+ */
+export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabel): Promise<Row[]> {
   const within = plan.kind === 'select' ? plan.partition : undefined;
+  const path = label?.path;
   const [where, computed] = await Promise.all([
-    resolveCrossSource(ctx, plan.entity, plan.where, within),
+    resolveCrossSource(ctx, plan.entity, plan.where, within, path),
     plan.kind === 'select' && plan.computed
-      ? Promise.all(plan.computed.map(async (c) => ({ alias: c.alias, condition: await resolveCrossSource(ctx, plan.entity, c.condition, within) })))
+      ? Promise.all(plan.computed.map(async (c) => ({ alias: c.alias, condition: await resolveCrossSource(ctx, plan.entity, c.condition, within, path) })))
       : undefined,
   ]);
   // Nothing can match (no rule grants a row, an empty key set): answer without asking the source.
@@ -32,6 +36,10 @@ export async function runPlan(ctx: RequestContext, plan: Plan): Promise<Row[]> {
     kind: plan.kind,
     rows: rows.length,
     ms: performance.now() - started,
+    path,
+    lookup: label?.lookup,
+    counted: plan.kind === 'count' ? Number(rows[0]?.count ?? 0) : undefined,
+    returned: label?.page !== undefined && rows.length > label.page ? label.page : undefined,
   });
   return rows;
 }
@@ -53,16 +61,16 @@ function emptyAggregate(plan: AggregatePlan): Row {
  * other source is asked about them alone: "orders of customers whose rep is me" for 20 parent
  * customers costs a 20-key lookup, not all of my customers' keys.
  */
-export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c: Condition, within?: SelectPlan['partition']): Promise<Condition> {
+export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c: Condition, within?: SelectPlan['partition'], path?: string): Promise<Condition> {
   switch (c.kind) {
     case 'and':
-      return and(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within)))));
+      return and(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within, path)))));
     case 'or':
-      return or(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within)))));
+      return or(...(await Promise.all(c.items.map((i) => resolveCrossSource(ctx, entity, i, within, path)))));
     case 'not':
-      return not(await resolveCrossSource(ctx, entity, c.item, within));
+      return not(await resolveCrossSource(ctx, entity, c.item, within, path));
     case 'related': {
-      if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where) };
+      if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where, undefined, path) };
       const max = ctx.runtime.limits.maxCrossSourceKeys;
       const locals = c.relationship.on.map(([l]) => l);
       const remote = c.relationship.on.map(([, r]) => r);
@@ -72,7 +80,7 @@ export async function resolveCrossSource(ctx: RequestContext, entity: Entity, c:
         where = and(where, inKeys(remote, within.keys.map((k) => at.map((i) => k[i]))));
       }
       const plan: SelectPlan = { kind: 'select', entity: c.target, fields: remote, where, orderBy: [], distinct: true, limit: max + 1 };
-      const rows = await runPlan(ctx, plan);
+      const rows = await runPlan(ctx, plan, { path, lookup: { for: entity.name, relationship: c.relationship.name } });
       if (rows.length > max)
         throw new DatagateError(
           ErrorCode.LIMIT_EXCEEDED,

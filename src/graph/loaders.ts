@@ -11,6 +11,8 @@ export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' |
   readonly target: Entity;
   /** Identifies (arguments, selected fields) so that differently shaped loads never share a loader. */
   readonly signature: string;
+  /** Response path of the field occurrence (`customers.orders`): lineage names where the rows went. */
+  readonly path: string;
 }
 
 /** String form of a join key, so 5, "5" and 5n group together whatever each driver returned. */
@@ -24,7 +26,9 @@ export function keyString(values: readonly unknown[]): string {
  * Contract: results match keys in length and order.
  */
 export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): DataLoader<unknown, Row[] | Row | null, string> {
-  const id = `${q.relationship.from}.${q.relationship.name}|${q.signature}`;
+  // The path is part of the identity: two occurrences at different paths send a statement each, so
+  // that each statement's lineage names the one place its rows went.
+  const id = `${q.relationship.from}.${q.relationship.name}|${q.path}|${q.signature}`;
   let loader = ctx.loaders.get(id);
   if (loader) return loader;
   const remote = q.relationship.on.map(([, r]) => r);
@@ -42,7 +46,7 @@ export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): D
         offset: q.relationship.many ? q.offset : undefined,
         partition: { fields: remote, keys: tuples },
       };
-      const rows = await runPlan(ctx, plan);
+      const rows = await runPlan(ctx, plan, { path: q.path });
       const groups = new Map<string, Row[]>();
       for (const r of rows) {
         const k = keyString(remote.map((f) => r[f]));

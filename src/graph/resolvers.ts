@@ -8,6 +8,7 @@ import { checkLimit, parseListArgs } from './args';
 import { aggregatableRows, readableRows, type RequestContext } from './context';
 import { decodeCursor, encodeCursor, orderSignature } from './cursor';
 import { runPlan } from './execute';
+import { responsePath } from './lineage';
 import { relationshipLoader } from './loaders';
 import { childSelection, subSelection, type Selection } from './selection';
 
@@ -43,7 +44,8 @@ export function listResolver(entity: Entity): Resolver {
     const a = parseListArgs(ctx, entity, args);
     const sel = subSelection(info.fieldNodes, info);
     const computed = flagsFor(ctx.access.entity(entity.name), sel);
-    return runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset, computed });
+    const fields = fieldsFor(entity, sel);
+    return runPlan(ctx, { kind: 'select', entity, fields, where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset, computed }, { path: responsePath(info.path) });
   };
 }
 
@@ -52,7 +54,7 @@ export function byKeyResolver(entity: Entity): Resolver {
     const sel = subSelection(info.fieldNodes, info);
     const ea = ctx.access.entity(entity.name);
     const where = and(readableRows(ctx, entity), { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] });
-    const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel) });
+    const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel) }, { path: responsePath(info.path) });
     return rows[0] ?? null;
   };
 }
@@ -72,9 +74,12 @@ export function connectionResolver(entity: Entity): Resolver {
     if (typeof args.after === 'string') where = and(where, keysetAfter(a.orderBy, decodeCursor(runtime.cursorKey, signature, a.orderBy, args.after)));
     else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
     const wantsRows = sel.has('edges') || sel.has('nodes') || sel.has('pageInfo');
+    const path = responsePath(info.path);
     const [rows, total] = await Promise.all([
-      wantsRows ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1, computed: flagsFor(ea, nodeSel) }) : Promise.resolve([] as Row[]),
-      sel.has('totalCount') ? runPlan(ctx, { kind: 'count', entity, where: a.where }).then((r) => r[0].count as number) : Promise.resolve(null),
+      wantsRows
+        ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1, computed: flagsFor(ea, nodeSel) }, { path, page: first })
+        : Promise.resolve([] as Row[]),
+      sel.has('totalCount') ? runPlan(ctx, { kind: 'count', entity, where: a.where }, { path }).then((r) => r[0].count as number) : Promise.resolve(null),
     ]);
     const hasNextPage = rows.length > first;
     const page = hasNextPage ? rows.slice(0, first) : rows;
@@ -109,7 +114,7 @@ export function aggregateResolver(entity: Entity): Resolver {
     for (const fn of AGG_FNS)
       for (const f of childSelection(sel, fn, info).keys()) if (ea.view.aggregate?.has(f)) aggregates.push({ fn, field: f, alias: `${fn}__${f}` });
     const limit = checkLimit(runtime, 'limit', args.limit, ea.view.maxRows);
-    const rows = await runPlan(ctx, { kind: 'aggregate', entity, where: a.where, groupBy, aggregates, limit: groupBy.length ? limit : undefined });
+    const rows = await runPlan(ctx, { kind: 'aggregate', entity, where: a.where, groupBy, aggregates, limit: groupBy.length ? limit : undefined }, { path: responsePath(info.path) });
     return rows.map((r) => {
       const out: Record<string, unknown> = { count: r.count, group: Object.fromEntries(groupBy.map((g) => [g, r[g]])) };
       for (const fn of AGG_FNS) {
@@ -145,6 +150,8 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
         limit: a?.limit,
         offset: a?.offset,
         signature: JSON.stringify([args, fields]),
+        // Computed once per field occurrence: every parent of a list shares it, indexes left out.
+        path: responsePath(info.path),
       });
       ctx.perField.set(info.fieldNodes, loader);
     }

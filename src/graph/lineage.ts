@@ -1,0 +1,162 @@
+import path from 'node:path';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Entity } from '../model';
+import { describeCondition, type Action, type MaskKind, type Origin, type UserAccess } from '../policy';
+import type { QueryTrace, RequestContext } from './context';
+
+/**
+ * Where one part of an answer came from: one entry per (response path, kind of statement, entity),
+ * summed over the statements that served it (a DataLoader batch, a page of a connection and its
+ * count). Built once per response from the request's traces: nothing per row.
+ *
+ * - `path`: the response path without list indexes (`customers.orders`); a connection's rows sit
+ *   under `<path>.edges.node` / `<path>.nodes`, its count is the entry of kind `count`.
+ * - `kind`: `select` (rows), `count` (a connection's totalCount), `aggregate` (groups), `lookup`
+ *   (join keys fetched from another source to decide a cross-source condition of the entry at the
+ *   same path; `for` names the entity and relationship whose condition needed them).
+ * - `columns` / `fields`: the database columns read and the model fields they are, in the same
+ *   order; only what the caller's roles may read is named (a key read for the gateway's own use
+ *   but hidden from the role is left out).
+ * - `rows`: rows of the source that reached the answer (`select`), rows counted (`count`), groups
+ *   (`aggregate`) or keys (`lookup`); `read`: rows read, when more (a connection reads one past its page).
+ * - `masks`: masks applied to the selected fields; `policy`: the roles whose rules admitted the
+ *   rows, those rules (role, file, line) and the row condition in words; `retention`, when the
+ *   entity has one.
+ */
+export interface LineageEntry {
+  readonly path: string;
+  readonly kind: 'select' | 'count' | 'aggregate' | 'lookup';
+  readonly entity: string;
+  readonly source: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly fields: readonly string[];
+  readonly rows: number;
+  readonly read?: number;
+  readonly statements: number;
+  readonly for?: string;
+  readonly masks?: readonly { readonly field: string; readonly mask: MaskKind; readonly conditional?: true }[];
+  readonly policy?: LineagePolicy;
+  readonly retention?: string;
+}
+
+export interface LineagePolicy {
+  readonly roles: readonly string[];
+  /** `role file.yaml:line rules[i]`: the granting rules, by where they are written. */
+  readonly rules: readonly string[];
+  readonly condition: string;
+}
+
+/** A resolver's `info.path` as lineage names it: response keys (aliases) joined by dots, list indexes left out. */
+export function responsePath(p: GraphQLResolveInfo['path'] | undefined): string {
+  const keys: string[] = [];
+  for (let at = p; at; at = at.prev) if (typeof at.key === 'string') keys.push(at.key);
+  return keys.reverse().join('.');
+}
+
+interface Acc {
+  path: string;
+  kind: LineageEntry['kind'];
+  entity: Entity;
+  source: string;
+  fields: Set<string>;
+  rows: number;
+  read: number;
+  statements: number;
+  for?: string;
+}
+
+/** The lineage of one response, from the statements its request ran (`ctx.trace`). */
+export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'runtime'>): LineageEntry[] {
+  const groups = new Map<string, Acc>();
+  for (const t of ctx.trace) {
+    const kind = t.lookup ? 'lookup' : t.kind;
+    const forWhat = t.lookup ? `${t.lookup.for}.${t.lookup.relationship}` : undefined;
+    const id = `${t.path ?? ''}\u0000${kind}\u0000${t.entity}\u0000${forWhat ?? ''}`;
+    let g = groups.get(id);
+    if (!g) {
+      const entity = ctx.runtime.registry.entities.get(t.entity);
+      if (!entity) continue;
+      g = { path: t.path ?? '', kind, entity, source: t.source, fields: new Set(), rows: 0, read: 0, statements: 0, for: forWhat };
+      groups.set(id, g);
+    }
+    for (const f of t.fields) g.fields.add(f);
+    g.rows += used(t);
+    g.read += t.rows;
+    g.statements++;
+  }
+  const policies = new Map<string, LineagePolicy>();
+  const policyOf = (entity: Entity, action: Action): LineagePolicy => {
+    const k = `${action}\u0000${entity.name}`;
+    let p = policies.get(k);
+    if (!p) policies.set(k, (p = describePolicy(ctx.access, entity, action)));
+    return p;
+  };
+  return [...groups.values()].map((g) => entryOf(ctx.access, g, policyOf));
+}
+
+function used(t: QueryTrace): number {
+  if (t.kind === 'count') return t.counted ?? 0;
+  return t.returned ?? t.rows;
+}
+
+function entryOf(access: UserAccess, g: Acc, policyOf: (e: Entity, a: Action) => LineagePolicy): LineageEntry {
+  const ev = access.view.entities.get(g.entity.name);
+  // Only what the caller may read is named: a hidden column never shows, even one the gateway read.
+  const fields = [...g.fields].filter((f) => ev?.fields.has(f));
+  const columns = fields.map((f) => g.entity.fields.get(f)?.column ?? f);
+  const masks =
+    g.kind === 'select'
+      ? fields.flatMap((f) => {
+          const fv = ev!.fields.get(f)!;
+          return fv.mask ? [fv.maskMode === 'conditional' ? { field: f, mask: fv.mask, conditional: true as const } : { field: f, mask: fv.mask }] : [];
+        })
+      : [];
+  const table = g.entity.schema ? `${g.entity.schema}.${g.entity.table}` : g.entity.table;
+  return {
+    path: g.path,
+    kind: g.kind,
+    entity: g.entity.name,
+    source: g.source,
+    table,
+    columns,
+    fields,
+    rows: g.rows,
+    ...(g.read > g.rows && g.kind === 'select' ? { read: g.read } : {}),
+    statements: g.statements,
+    ...(g.for ? { for: g.for } : {}),
+    ...(masks.length ? { masks } : {}),
+    ...(g.kind === 'lookup' ? {} : { policy: policyOf(g.entity, g.kind === 'aggregate' ? 'aggregate' : 'read') }),
+    ...(g.entity.retention && g.kind !== 'lookup' ? { retention: retentionOf(g.entity.retention, ev?.fields.has(g.entity.retention.column) ?? false) } : {}),
+  };
+}
+
+/** `7y on created_at`; the column is named only when the caller may read it. */
+function retentionOf(r: NonNullable<Entity['retention']>, readable: boolean): string {
+  return readable ? `${r.keep} on ${r.column}` : r.keep;
+}
+
+interface RuleWithOrigin {
+  readonly inverted: boolean;
+  readonly origin?: { readonly origin?: Origin };
+}
+
+/** The roles that grant `action` on the entity, their granting rules, and the caller's row condition in words. */
+function describePolicy(access: UserAccess, entity: Entity, action: Action): LineagePolicy {
+  const roles: string[] = [];
+  const rules: string[] = [];
+  for (const role of access.view.roles) {
+    const ability = access.abilities.get(role);
+    if (!ability) continue;
+    const granting = (ability.rulesFor(action, entity.name) as unknown as RuleWithOrigin[]).filter((r) => !r.inverted);
+    if (!granting.length) continue;
+    roles.push(role);
+    for (const r of granting) {
+      const o = r.origin?.origin;
+      // The file's name only: where the deployment lives on the server is nobody's business.
+      if (o) rules.push(`${o.role} ${path.basename(o.file)}${o.line ? `:${o.line}` : ''} ${o.path}`);
+    }
+  }
+  const ea = access.entity(entity.name);
+  return { roles, rules, condition: describeCondition(action === 'aggregate' ? ea.aggregate : ea.row) };
+}
