@@ -9,6 +9,10 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** An access request (or other governance record) that does not exist, or that the caller may not see. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** A state change that lost a race or no longer applies (a request already decided). */
+  CONFLICT: 'CONFLICT',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   BAD_CURSOR: 'BAD_CURSOR',
   SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
@@ -16,6 +20,8 @@ export const ErrorCode = {
   SOURCE_AUTH_FAILED: 'SOURCE_AUTH_FAILED',
   SOURCE_QUERY_FAILED: 'SOURCE_QUERY_FAILED',
   UNSUPPORTED: 'UNSUPPORTED',
+  /** The audit log cannot write its records and `audit.onStoreFailure` is `refuse`: no unrecorded reads. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

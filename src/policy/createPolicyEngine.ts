@@ -4,16 +4,37 @@ import type { User } from '../identity';
 import type { FieldType, Registry } from '../model';
 import { createUserAccess, type UserAccess } from './access';
 import { createMask, type MaskFn } from './masks';
-import type { MaskKind, PolicySet, RoleSetView } from './types';
+import type { MaskKind, PolicySet, RolePolicy, RoleSetView } from './types';
 import { buildRoleSetView } from './views';
 
+/** What an approved access request gives: read on some fields of one entity, to one user, for a time. */
+export interface GrantScope {
+  /** The access request's id: the grant's role is `grant:<id>`. */
+  readonly id: string;
+  readonly entity: string;
+  /** Empty: every field of the entity. */
+  readonly fields: readonly string[];
+  /** The requester's roles when they asked: the grant never lifts a row cap (maxRows) those roles had. */
+  readonly requesterRoles: readonly string[];
+}
+
+/** Role names of grants: no policy file may be named so (loadPolicies refuses ":" in role names). */
+export const GRANT_ROLE_PREFIX = 'grant:';
+
 export interface PolicyEngine {
+  /** The deployment's policy files (grants are not among them). */
   readonly policies: PolicySet;
   /** The roles a request runs as: the user's roles that have a policy, or the one `requested` (which it must hold). */
   rolesFor(user: User, requested?: string): string[];
   view(roles: readonly string[]): RoleSetView;
   access(user: User, roles: readonly string[]): UserAccess;
   mask(kind: MaskKind, type: FieldType): MaskFn;
+  /**
+   * The role of a grant, registered on first use: `can read <entity> [fields]` on every row, unmasked,
+   * usable in `view`/`access` beside the user's own roles. A grant's scope never changes (a new request
+   * is a new grant), so its role and every view built with it can be cached.
+   */
+  grantRole(grant: GrantScope): string;
 }
 
 /** Small LRU on a Map's insertion order. */
@@ -40,11 +61,16 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
   const views = lru<RoleSetView>(256);
   const accesses = lru<UserAccess>(5000);
   const masks = new Map<string, MaskFn>();
+  // The policy files' roles plus every grant role registered so far. Grant roles are never removed:
+  // a revoked or expired grant's role simply stops being among a user's roles, while views built with
+  // it may still sit in a cache.
+  const withGrants: PolicySet = { roles: new Map(policies.roles), anonymousRole: policies.anonymousRole };
+  const all = withGrants.roles as Map<string, RolePolicy>;
 
   const view = (roles: readonly string[]) => {
     const key = [...new Set(roles)].sort().join('+');
     let v = views.get(key);
-    if (!v) views.set(key, (v = buildRoleSetView(policies, registry, roles)));
+    if (!v) views.set(key, (v = buildRoleSetView(withGrants, registry, roles)));
     return v;
   };
 
@@ -64,8 +90,13 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
       // Conditions depend on the user's id, roles and attributes only: users alike share one.
       const key = `${v.key}\u0000${user.id ?? ''}\u0000${JSON.stringify(user.attributes)}`;
       let a = accesses.get(key);
-      if (!a) accesses.set(key, (a = createUserAccess(policies, registry, v, user)));
+      if (!a) accesses.set(key, (a = createUserAccess(withGrants, registry, v, user)));
       return a;
+    },
+    grantRole(grant) {
+      const name = `${GRANT_ROLE_PREFIX}${grant.id}`;
+      if (!all.has(name)) all.set(name, grantPolicy(name, grant, policies));
+      return name;
     },
     mask(kind, type) {
       const key = `${kind}:${type}`;
@@ -74,4 +105,30 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
       return m;
     },
   };
+}
+
+/** The role policy of one grant. */
+function grantPolicy(name: string, grant: GrantScope, policies: PolicySet): RolePolicy {
+  const file = `access request ${grant.id}`;
+  const caps = grant.requesterRoles.flatMap((r) => {
+    const p = policies.roles.get(r);
+    const cap = p?.maxRows.get(grant.entity) ?? p?.maxRows.get('*');
+    return cap === undefined ? [] : [cap];
+  });
+  return Object.freeze({
+    name,
+    description: `grant from access request ${grant.id}`,
+    file,
+    rules: Object.freeze([
+      Object.freeze({
+        action: Object.freeze(['read' as const]),
+        subject: Object.freeze([grant.entity]),
+        ...(grant.fields.length ? { fields: Object.freeze([...grant.fields]) } : {}),
+        inverted: false,
+        origin: Object.freeze({ role: name, file, path: 'grant' }),
+      }),
+    ]),
+    masks: new Map(),
+    maxRows: new Map(caps.length ? [[grant.entity, Math.min(...caps)]] : []),
+  });
 }

@@ -1,6 +1,6 @@
 export * from './types';
 export { loadPolicies, buildPolicies, type PolicyOptions } from './loadPolicies';
-export { createPolicyEngine, type PolicyEngine } from './createPolicyEngine';
+export { createPolicyEngine, GRANT_ROLE_PREFIX, type PolicyEngine, type GrantScope } from './createPolicyEngine';
 export { createUserAccess, visibleAlias, clearAlias, type UserAccess } from './access';
 export { buildRoleSetView } from './views';
 export { createRoleAbility, conditionFor, grants, type RoleAbility } from './abilities';

@@ -5,16 +5,22 @@ import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { loadConfig, type LoadedConfig } from '../config';
-import type { Governance } from '../governance';
+import { AuditLog, createAccessBook, createRowEstimates, type Governance } from '../governance';
+import { createQualityMonitor } from '../governance/quality';
 import type { RequestContext, Runtime } from '../graph';
 import { AuthenticationError, createTokenVerifier, type TokenVerifier } from '../identity';
 import { loadModel } from '../model';
 import { createPolicyEngine, loadPolicies } from '../policy';
 import { connectSources, type SourceAdapter } from '../sources';
-import { openStore, type MetadataStore } from '../store';
+import { insertAuditRecords } from '../store';
+import { openMetadataStore } from '../store/openMetadataStore';
 import type { Logger } from './formatError';
 import { createHttpHandler, type RouteHandler } from './httpServer';
 import { createMetricsRegistry, metricsRoute } from './metrics';
+import { readyRoute } from './readiness';
+import { auditPlugin } from './plugins/audit';
+import { lineagePlugin } from './plugins/lineage';
+import { qualityPlugin } from './plugins/quality';
 import { createRoleServers, type RoleServers } from './roleServers';
 import { buildHandWrittenSchema } from './schema';
 
@@ -59,6 +65,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const handWritten = await buildHandWrittenSchema();
   const store = await openMetadataStore(loaded, opts.env ?? process.env, log);
   let sources: Map<string, SourceAdapter> | ReadonlyMap<string, SourceAdapter> = new Map();
+  /** Background work of the governance plane, stopped on close (and on a failed start) before the store closes. */
+  const stops: (() => Promise<void>)[] = [];
   try {
     sources = await connectSources(config.sources);
     await opts.prepareSources?.(sources, loaded);
@@ -71,9 +79,19 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       policy,
     };
     const metrics = createMetricsRegistry();
-    const governance: Governance = { store, metrics };
-    const plugins: ApolloServerPlugin<RequestContext>[] = [];
-    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)]]);
+    const access = createAccessBook(store, registry, policy, { pollIntervalMs: config.access.pollInterval, maxDays: config.access.maxDays, log });
+    await access.start();
+    stops.push(() => access.stop());
+    const quality = createQualityMonitor({ registry, sources, store, metrics, schedule: config.quality.schedule, runAtStart: config.quality.runAtStart, log });
+    // After prepareSources: the demo's first run sees its seeded data.
+    await quality.start();
+    stops.push(() => quality.stop());
+    // Records queue in memory and are written in batches; close() drains them (SIGTERM) before the store closes.
+    const audit = new AuditLog((records) => insertAuditRecords(store, records), metrics, { ...config.audit, log });
+    stops.push(() => audit.close());
+    const governance: Governance = { store, metrics, access, quality, audit, rowEstimate: createRowEstimates(sources) };
+    const plugins: ApolloServerPlugin<RequestContext>[] = [auditPlugin(audit), qualityPlugin(quality), lineagePlugin()];
+    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)], ['/ready', readyRoute(audit)]]);
     const roleServers = createRoleServers(registry, policy, handWritten, log, plugins);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
@@ -102,32 +120,17 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         server.closeAllConnections();
         await closed;
         await roleServers.stop();
+        await Promise.allSettled(stops.map((stop) => stop()));
         await Promise.allSettled([...sources.values()].map((s) => s.close()));
         await store.close();
       },
     };
   } catch (e) {
+    await Promise.allSettled(stops.map((stop) => stop()));
     await Promise.allSettled([...sources.values()].map((s) => s.close()));
     await store.close().catch(() => {});
     throw e;
   }
-}
-
-/**
- * The metadata store: `metadata.url` in datagate.yaml, else DATAGATE_META_URL, else the SQLite file
- * next to datagate.yaml. Migrated before the gateway serves (replicas starting together take turns).
- */
-async function openMetadataStore(loaded: LoadedConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<MetadataStore> {
-  const url = loaded.config.metadata.url || env.DATAGATE_META_URL || undefined;
-  const store = await openStore({ url, dir: loaded.dir, log: (r) => log(r) });
-  try {
-    const applied = await store.migrate();
-    if (applied.length) log({ level: 'info', msg: `metadata store ${store.location}: applied ${applied.length} migration(s)` });
-  } catch (e) {
-    await store.close().catch(() => {});
-    throw e;
-  }
-  return store;
 }
 
 function anonymousUser(role: string) {

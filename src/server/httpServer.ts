@@ -6,6 +6,8 @@ import { createRequestContext, type Runtime } from '../graph';
 import type { Governance } from '../governance';
 import { AuthenticationError, type TokenVerifier, type User } from '../identity';
 import type { GatewayContext } from '../../resolvers/context';
+import { auditRefusedRequest } from './plugins/audit';
+import { healthBody } from './readiness';
 import type { RoleServers } from './roleServers';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -81,11 +83,12 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       };
     });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const startedMs = performance.now();
     const q = req.url?.indexOf('?') ?? -1;
     const path = q >= 0 ? req.url!.slice(0, q) : (req.url ?? '/');
     const search = q >= 0 ? req.url!.slice(q) : '';
     try {
-      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/health') return sendJson(res, 200, healthBody(opts.governance.audit));
       const route = opts.routes?.get(path);
       if (route) return await route(req, res);
       if (path !== '/graphql') return sendJson(res, 404, errorBody(`no route ${path}; the GraphQL endpoint is /graphql`, 'NOT_FOUND'));
@@ -105,13 +108,17 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
-      let access, user: User;
+      let access, user: User | undefined;
       try {
         user = await authenticate(req);
         const requested = req.headers[ROLE_HEADER];
         const roles = runtime.policy.rolesFor(user, typeof requested === 'string' && requested !== '' ? requested : undefined);
-        access = runtime.policy.access(user, roles);
+        // Grants from approved access requests are the user's own: they join whichever roles the request runs as.
+        const granted = opts.governance.access.grantRolesFor(user, new Date());
+        access = runtime.policy.access(user, granted.length ? [...roles, ...granted] : roles);
       } catch (e) {
+        if (e instanceof AuthenticationError || isDatagateError(e))
+          auditRefusedRequest(opts.governance.audit, { requestId, at: new Date(), startedMs, code: e.code, message: e.message, body, userId: user?.id ?? null });
         if (e instanceof AuthenticationError) {
           res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${e.reason.replace(/"/g, "'")}"`);
           return sendJson(res, 401, { errors: [{ message: e.message, extensions: { code: e.code, reason: e.reason } }] });

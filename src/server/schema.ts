@@ -1,15 +1,19 @@
 import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AccessRequestResolver } from '../../resolvers/AccessRequestResolver';
 import { AccessResolver } from '../../resolvers/AccessResolver';
+import { CatalogResolver } from '../../resolvers/CatalogResolver';
+import { AuditResolver } from '../../resolvers/AuditResolver';
 import { HealthResolver } from '../../resolvers/HealthResolver';
+import { QualityResolver } from '../../resolvers/QualityResolver';
 import { buildDataQueryFields, type RequestContext } from '../graph';
 import type { Registry } from '../model';
 import type { PolicyEngine, RoleSetView } from '../policy';
 
 /** The hand-written API (type-graphql resolvers): the same for every role, built once. */
 export function buildHandWrittenSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [HealthResolver, AccessResolver], validate: false });
+  return buildSchema({ resolvers: [HealthResolver, AccessResolver, AccessRequestResolver, CatalogResolver, QualityResolver, AuditResolver], validate: false });
 }
 
 /**
@@ -25,6 +29,7 @@ export function buildGatewaySchema(registry: Registry, view: RoleSetView, policy
     description: 'Read the federated data model, and ask the gateway about itself and your access.',
     fields: { ...data, ...tgQuery },
   });
-  const extraTypes = Object.values(handWritten.getTypeMap()).filter((t) => !t.name.startsWith('__') && t.name !== 'Query');
-  return new GraphQLSchema({ query, types: extraTypes });
+  const mutation = handWritten.getMutationType() ?? undefined;
+  const extraTypes = Object.values(handWritten.getTypeMap()).filter((t) => !t.name.startsWith('__') && t.name !== 'Query' && t.name !== 'Mutation');
+  return new GraphQLSchema({ query, mutation, types: extraTypes });
 }

@@ -42,5 +42,11 @@ export interface SourceAdapter {
   /** compile + run + decode: rows keyed by field name with canonical values. */
   execute(plan: Plan): Promise<Row[]>;
   ping(): Promise<void>;
+  /**
+   * About how many rows the entity's table holds, for the catalog: the engine's statistics where it
+   * keeps them (PostgreSQL reltuples, MySQL table_rows), an exact count where it does not (SQLite,
+   * a PostgreSQL table never analysed). Errors are classified like every statement's.
+   */
+  estimateRows(entity: Plan['entity']): Promise<number | null>;
   close(): Promise<void>;
 }

@@ -96,6 +96,32 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     async ping() {
       await run('select 1', [], '');
     },
+    async estimateRows(entity) {
+      // Identifiers come from the model and are quoted by knex; values are bound.
+      const table = entity.schema ? `${entity.schema}.${entity.table}` : entity.table;
+      const exact = async () => {
+        const { sql: text, bindings } = knex.count({ n: '*' }).from(table).toSQL();
+        const rows = await run(text, bindings as unknown[], '');
+        return Number(Object.values(rows[0] ?? {})[0] ?? 0);
+      };
+      const engine = sql.capabilities.engine;
+      if (engine === 'postgres') {
+        const qualified = knex.raw('??', [table]).toQuery();
+        const rows = await run('select reltuples::float8 as n from pg_class where oid = to_regclass(?)', [qualified], '');
+        const n = rows.length ? Number(rows[0].n) : null;
+        return n === null || n < 0 ? exact() : Math.round(n);
+      }
+      if (engine === 'mysql') {
+        const rows = await run(
+          'select table_rows as n from information_schema.tables where table_schema = coalesce(?, database()) and table_name = ?',
+          [entity.schema ?? null, entity.table],
+          '',
+        );
+        const n = rows.length && rows[0].n !== null ? Number(rows[0].n) : null;
+        return n === null ? exact() : n;
+      }
+      return exact();
+    },
     async close() {
       await knex.destroy();
       await parts.onClose?.();

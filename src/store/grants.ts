@@ -5,6 +5,8 @@ import type { MetadataStore } from './openStore';
 export interface Grant {
   requestId: string;
   userId: string;
+  /** The requester's roles when they asked. */
+  requesterRoles: string[];
   entity: string;
   fields: string[];
   grantedBy: string;
@@ -25,6 +27,7 @@ export async function listActiveGrants(store: MetadataStore, opts: { now: Date; 
   return rows.map((r) => ({
     requestId: String(r.request_id),
     userId: String(r.user_id),
+    requesterRoles: fromJson<string[]>(store.kind, r.requester_roles),
     entity: String(r.entity),
     fields: fromJson<string[]>(store.kind, r.fields),
     grantedBy: String(r.granted_by),
