@@ -143,6 +143,25 @@ describe.each<Engine>(['postgres', 'mysql', 'sqlite'])('quality checks on %s', (
     expect(r.error).toBeUndefined();
   });
 
+  test('bounds on the other side: a row count above max, a value below min', async () => {
+    const base = goodRows(engine)[0];
+    await main.knex('items').insert(Array.from({ length: 7 }, (_, i) => ({ ...base, id: 10 + i, code: `X${i}`, parent_id: null })));
+    expect(byLabel(await run(), 'rowCount')).toMatchObject({ passed: false, observed: 11 });
+    await main.knex('items').where('id', '>=', 10).del();
+    await main.knex('items').where({ id: 2 }).update({ score: -1 });
+    const results = await run();
+    expect(byLabel(results, 'rowCount')).toMatchObject({ passed: true, observed: 4 });
+    expect(byLabel(results, 'range(score)')).toMatchObject({ passed: false, observed: 1 });
+  });
+
+  test.each(VIOLATIONS)('%s passes again once its violation is undone', async (label, violate) => {
+    await violate(main, engine);
+    expect(byLabel(await run(), label).passed).toBe(false);
+    await main.knex('items').del();
+    await main.knex('items').insert(goodRows(engine));
+    expect(byLabel(await run(), label)).toMatchObject({ passed: true });
+  });
+
   test('measures: duplicated rows, rows outside, missing keys', async () => {
     await main.knex('items').whereIn('id', [2, 3]).update({ code: 'A', status: 'lost', score: -5, parent_id: 42 });
     const results = await run();

@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { openStore, qualityHistory } from '../../src/store';
 import { runCli } from '../support/cli';
 
 const DEMO_CONFIG = path.resolve(__dirname, '..', '..', 'datagate.yaml');
@@ -38,4 +41,42 @@ describe('datagate check, on the embedded demo', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--now: expected an ISO-8601 time');
   });
+});
+
+describe('datagate check records its results in the metadata store', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagate-check-'));
+  const file = path.join(dir, 'meta.sqlite');
+  const saved = process.env.DATAGATE_META_URL;
+  // The demo's datagate.yaml reads metadata.url from DATAGATE_META_URL.
+  beforeAll(() => void (process.env.DATAGATE_META_URL = `sqlite:${file}`));
+  afterAll(() => {
+    if (saved === undefined) delete process.env.DATAGATE_META_URL;
+    else process.env.DATAGATE_META_URL = saved;
+  });
+  const history = async () => {
+    const store = await openStore({ url: `sqlite:${file}`, dir });
+    try {
+      return await qualityHistory(store, { entity: 'Product' });
+    } finally {
+      await store.close();
+    }
+  };
+
+  test('a run is added to the history the server shows; --no-record and --now add nothing', async () => {
+    const r = await run(['--config', DEMO_CONFIG, '--entity', 'Product']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`recorded 2 results in ${file}`);
+    const recorded = await history();
+    expect(recorded.map((x) => [x.checkName, x.kind, x.passed, x.observed]).sort()).toEqual([
+      ['range(price)', 'range', true, 0],
+      ['unique(sku)', 'unique', true, 0],
+    ]);
+    expect(recorded[0].at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    for (const extra of [['--no-record'], ['--now', DEMO_NOW]]) {
+      const again = await run(['--config', DEMO_CONFIG, '--entity', 'Product', ...extra]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).not.toContain('recorded');
+    }
+    expect(await history()).toHaveLength(2);
+  }, 60_000);
 });
