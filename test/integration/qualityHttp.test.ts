@@ -186,14 +186,14 @@ test('quality and qualityHistory, for the entities the caller may read', async (
   for (const entity of ['Customer', 'NoSuchEntity']) {
     const hidden = await as(['rep_reader'], `{ qualityHistory(entity: "${entity}") { check } }`);
     expect(hidden.body.data).toBeNull();
-    expect(hidden.body.errors[0].extensions.code).toBe('FORBIDDEN');
-    expect(hidden.body.errors[0].message).toBe(`no entity "${entity}" that you may read`);
+    expect(hidden.body.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(hidden.body.errors![0].message).toBe(`no entity "${entity}" that you may read`);
   }
 });
 
 test('runQualityChecks: an owner runs an entity’s checks now, recorded in the history; others may not', async () => {
   const refused = await as(['rep_reader'], 'mutation { runQualityChecks(entity: "Rep") { check } }');
-  expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+  expect(refused.body.errors![0].extensions!.code).toBe('FORBIDDEN');
   const before = (await gw.governance.quality.history('Customer', 50)).length;
   const k = knexFor(crm.url);
   try {
