@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener } from '@apollo/server';
-import { GraphQLError, Kind, parse, print, type FormattedExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, getOperationAST, Kind, parse, print, type FormattedExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { DatagateError, ErrorCode } from '../../errors';
 import type { AuditLog } from '../../governance';
 import type { QueryTrace, RequestContext } from '../../graph';
@@ -93,7 +93,8 @@ function buildRecord(rc: GraphQLRequestContext<RequestContext>, at: Date, durati
     const key = t.kind === 'aggregate' ? `${t.path ?? t.entity} (groups)` : (t.path ?? t.entity);
     rowCounts[key] = (rowCounts[key] ?? 0) + (t.returned ?? t.rows);
   }
-  const op = rc.operation;
+  // A request that failed validation never resolved its operation: take it from the document.
+  const op = rc.operation ?? (rc.document ? (getOperationAST(rc.document, rc.request.operationName) ?? undefined) : undefined);
   if (op) for (const f of rootFields(op)) fields.add(f);
   const { errors, data } = responseOf(rc);
   const denials: Denial[] = [];
@@ -170,12 +171,13 @@ class OperationHashes {
   }
 }
 
-/** The same hash the plugin gives the same text; a text that does not parse is hashed as it came. */
-function normalizedHash(query: string): string {
+/** The operation's name and the hash the plugin gives the same text; a text that does not parse is hashed as it came. */
+function parseQuery(query: string, operationName: string | null): { name: string | null; hash: string } {
   try {
-    return sha256(print(parse(query, { noLocation: true })));
+    const doc = parse(query, { noLocation: true });
+    return { name: getOperationAST(doc, operationName)?.name?.value ?? null, hash: sha256(print(doc)) };
   } catch {
-    return sha256(query);
+    return { name: null, hash: sha256(query) };
   }
 }
 
@@ -192,13 +194,15 @@ export function auditRefusedRequest(
   r: { requestId: string; at: Date; startedMs: number; code: string; message: string; body: unknown; userId?: string | null },
 ): void {
   const b = (typeof r.body === 'object' && r.body !== null ? r.body : {}) as { operationName?: unknown; query?: unknown };
+  const named = typeof b.operationName === 'string' ? b.operationName : null;
+  const parsed = typeof b.query === 'string' ? parseQuery(b.query, named) : null;
   audit.record({
     at: r.at,
     requestId: r.requestId,
     userId: r.userId ?? null,
     roles: [],
-    operationName: typeof b.operationName === 'string' ? b.operationName : null,
-    operationHash: typeof b.query === 'string' ? normalizedHash(b.query) : null,
+    operationName: named ?? parsed?.name ?? null,
+    operationHash: parsed?.hash ?? null,
     entities: [],
     fields: [],
     sources: [],
