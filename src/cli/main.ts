@@ -10,6 +10,7 @@ commands:
   token <user> [--config f] [--ttl 8h] [--role R] print a development token for a user of identity.users (users.yaml)
   check [--config f] [--entity X] [--now T]       run the model's quality checks; exit 1 when one fails
   retention --report [--config f] [--now T]       count the rows past each entity's retention rule, for its owners to purge
+  export --query q.graphql --as TOKEN --out DIR   stream a query's rows as a user to DIR (jsonl or csv) beside a manifest with lineage
 
 Run a command with --help for its options.`;
 
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (require('./check') as typeof import('./check')).check(rest);
       case 'retention':
         return await (require('./retention') as typeof import('./retention')).retention(rest);
+      case 'export':
+        return await (require('./export') as typeof import('./export')).exportCommand(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -60,7 +60,19 @@ async function run(argv: string[]): Promise<number> {
   if (ttlMs < 1000) throw new CliFailure(`--ttl must be at least 1s, found "${values.ttl}"`);
   const ttl = Math.ceil(ttlMs / 1000);
 
-  const loaded = loadConfig(values.config!);
+  const { token: signed, roles: held, expires } = await mintUserToken(values.config!, userName, ttl, values.role);
+  process.stdout.write(`${signed}\n`);
+  const roles = held.length ? held.join(', ') : '(none)';
+  console.error(`# ${userName}: roles ${roles}; expires ${expires.toISOString()}; use: -H "authorization: Bearer $TOKEN"`);
+  return 0;
+}
+
+/**
+ * A development token for a user of identity.users, signed as the gateway verifies it (also used
+ * by `datagate export --as-user`). Failures the user can fix are CliFailures.
+ */
+export async function mintUserToken(configFile: string, userName: string, ttl: number, role?: string): Promise<{ token: string; roles: string[]; expires: Date }> {
+  const loaded = loadConfig(configFile);
   const { key, alg } = signingKey(loaded);
   const { users, file: usersFile } = readUsers(loaded);
 
@@ -68,12 +80,12 @@ async function run(argv: string[]): Promise<number> {
   if (!Object.prototype.hasOwnProperty.call(users, userName))
     throw new CliFailure(`unknown user "${userName}": ${usersFile} declares ${known.length ? known.join(', ') : 'no users'}`);
   const claims = { ...users[userName] };
-  if (values.role !== undefined) {
-    if (!claims.roles.includes(values.role))
+  if (role !== undefined) {
+    if (!claims.roles.includes(role))
       throw new CliFailure(
-        `${userName} does not hold role "${values.role}" (${claims.roles.length ? `roles: ${claims.roles.join(', ')}` : 'no roles'}); --role can only narrow a token to one of the user's roles`,
+        `${userName} does not hold role "${role}" (${claims.roles.length ? `roles: ${claims.roles.join(', ')}` : 'no roles'}); --role can only narrow a token to one of the user's roles`,
       );
-    claims.roles = [values.role];
+    claims.roles = [role];
   }
 
   const { jwt } = loaded.config.identity;
@@ -81,12 +93,7 @@ async function run(argv: string[]): Promise<number> {
   let signer = new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + ttl);
   if (jwt.issuer) signer = signer.setIssuer(jwt.issuer);
   if (jwt.audience) signer = signer.setAudience(jwt.audience);
-  const signed = await signer.sign(key);
-
-  process.stdout.write(`${signed}\n`);
-  const roles = claims.roles.length ? claims.roles.join(', ') : '(none)';
-  console.error(`# ${userName}: roles ${roles}; expires ${new Date((now + ttl) * 1000).toISOString()}; use: -H "authorization: Bearer $TOKEN"`);
-  return 0;
+  return { token: await signer.sign(key), roles: claims.roles, expires: new Date((now + ttl) * 1000) };
 }
 
 /** The shared secret and HS* algorithm the gateway verifies with; public-key setups cannot be minted for here. */
