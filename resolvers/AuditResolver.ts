@@ -41,16 +41,16 @@ export class AuditEntry {
   @Field(() => [String], { description: 'Entities read.' })
   entities!: string[];
 
-  @Field(() => [String], { description: '`Entity.field` read, and the root fields asked for (`Query.customers`, `Mutation.approveAccessRequest`).' })
+  @Field(() => [String], { description: '`Entity.field` read, and the root fields asked for (`Query.<field>`, `Mutation.<field>`).' })
   fields!: string[];
 
   @Field(() => [String], { description: 'Sources read.' })
   sources!: string[];
 
-  @Field(() => JSONScalar, { description: 'Rows returned per entity, or per response path (`customers.orders`).' })
+  @Field(() => JSONScalar, { description: 'Rows returned per entity, or per response path (`parent.child`).' })
   rowCounts!: Record<string, number>;
 
-  @Field(() => JSONScalar, { description: 'Masks applied to the fields read, e.g. {"Customer.email": "redact"}.' })
+  @Field(() => JSONScalar, { description: 'Masks applied to the fields read, e.g. {"Entity.field": "redact"}.' })
   masks!: Record<string, string>;
 
   @Field(() => JSONScalar, { description: 'What was refused: [{code, message, path}].' })

@@ -5,7 +5,7 @@ import type { GatewayContext } from './context';
 
 @ObjectType({ description: 'A check whose latest result failed.' })
 export class QualityFailure {
-  @Field({ description: 'The check as the model names it: notNull(email), unique(customer_id, channel), a sql check’s name.' })
+  @Field({ description: 'The check as the model names it: notNull(<field>), unique(<field>, <field>), or a sql check’s name.' })
   check!: string;
 
   @Field(() => String, { nullable: true, description: 'What it measured, in words (age 3d 2h, 97.50%, 12); null when it could not run.' })

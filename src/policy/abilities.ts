@@ -56,6 +56,12 @@ export function uniform(ability: RoleAbility, action: Action, subject: string, f
   return a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
+/** The role grants `action` on `field` of every row: its deciding (first, highest-priority) rule is an unconditional `can`. */
+export function everyRow(ability: RoleAbility, action: Action, subject: string, field?: string): boolean {
+  const first = ability.rulesFor(action, subject, field)[0];
+  return first !== undefined && !first.inverted && !first.conditions;
+}
+
 /** One rule's conditions as a condition tree; a value that does not fit its field drops the rule as above. */
 export function ruleCondition(registry: Registry, entity: Entity, rule: CaslRule): Condition {
   let c: Condition;

@@ -1,5 +1,5 @@
 import type { Registry } from '../model';
-import { createRoleAbility, grants, uniform, type RoleAbility } from './abilities';
+import { createRoleAbility, everyRow, grants, uniform, type RoleAbility } from './abilities';
 import { MASK_KINDS, type EntityView, type FieldView, type MaskKind, type PolicyMask, type PolicySet, type RoleSetView } from './types';
 
 /**
@@ -20,7 +20,9 @@ export function buildRoleSetView(policies: PolicySet, registry: Registry, roleNa
     for (const f of entity.fields.values()) {
       const readers = reading.filter((r) => grants(abilities.get(r)!, 'read', S, f.name));
       if (!readers.length) continue;
-      const isUniform = reading.every((r) => uniform(abilities.get(r)!, 'read', S, f.name));
+      // Readable on every readable row: each reading role reads it wherever it reads the entity, or some
+      // role reads it on every row of the table (a grant of one field must not make the others partial).
+      const isUniform = reading.every((r) => uniform(abilities.get(r)!, 'read', S, f.name)) || readers.some((r) => everyRow(abilities.get(r)!, 'read', S, f.name));
       const masks = readers.map((r) => maskOf(r, S, f.name));
       const maskMode = masks.every((m) => !m) ? 'none' : masks.every((m) => m && !m.unless) ? 'always' : 'conditional';
       const kinds = masks.flatMap((m) => (m ? [m.kind] : []));

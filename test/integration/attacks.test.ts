@@ -412,7 +412,9 @@ describe.each(['postgres', 'mysql'] as const)('attacks on %s', (engine) => {
       const me = await ok('{ me { id roles tokenRoles } myAccess { entity } __schema { queryType { fields { name } } } }', {});
       expect(me.body.data.me).toEqual({ id: null, roles: [], tokenRoles: ['anonymous'] });
       expect(me.body.data.myAccess).toEqual([]);
-      expect(me.body.data.__schema.queryType.fields.map((f: { name: string }) => f.name).sort()).toEqual(['health', 'me', 'myAccess', 'sources', 'whyNot']);
+      expect(me.body.data.__schema.queryType.fields.map((f: { name: string }) => f.name).sort()).toEqual([
+        'accessRequest', 'accessRequests', 'auditLog', 'catalog', 'health', 'me', 'myAccess', 'myGrants', 'quality', 'qualityHistory', 'sources', 'whyNot',
+      ]);
       for (const query of ['{ customers { id } }', '{ ordersAggregate { count } }', '{ customer(id: 4) { id } }', '{ products { name } }'])
         expectRefused(await q(query, {}), 400, 'GRAPHQL_VALIDATION_FAILED', /Cannot query field "\w+" on type "Query"/);
     });

@@ -94,7 +94,8 @@ const ALL = {
 const RELS = { Customer: ['rep', 'orders'], Rep: ['customers'], Order: ['customer', 'lines'], OrderLine: ['order', 'product'], Product: [] as string[] };
 const ROOT = { Customer: 'customers', Rep: 'reps', Order: 'orders', OrderLine: 'orderLines', Product: 'products' };
 const SINGULAR = { Customer: 'customer', Rep: 'rep', Order: 'order', OrderLine: 'orderLine', Product: 'product' };
-const HAND_WRITTEN = ['health', 'me', 'myAccess', 'sources', 'whyNot'];
+/** The hand-written API (resolvers/): the same root fields for every role; each resolver decides what it answers. */
+const HAND_WRITTEN = ['accessRequest', 'accessRequests', 'auditLog', 'catalog', 'health', 'me', 'myAccess', 'myGrants', 'quality', 'qualityHistory', 'sources', 'whyNot'];
 const NUMERIC = new Set(['id', 'score', 'balance', 'rep_id', 'customer_id', 'amount', 'order_id', 'product_id', 'qty', 'price']);
 const BOOLEAN = new Set(['vip']);
 

@@ -123,8 +123,8 @@ describe.each(KINDS)('access requests on %s', (kind) => {
 
     const bob = await listActiveGrants(t.store, { userId: 'bob', now: at(30) });
     expect(bob).toEqual([
-      { requestId: a.id, userId: 'bob', entity: 'Customer', fields: ['email', 'phone'], grantedBy: 'erin', grantedAt: at(10), expiresAt: at(60) },
-      { requestId: b.id, userId: 'bob', entity: 'Order', fields: ['amount'], grantedBy: 'erin', grantedAt: at(11), expiresAt: at(600) },
+      { requestId: a.id, userId: 'bob', requesterRoles: ['marketing'], entity: 'Customer', fields: ['email', 'phone'], grantedBy: 'erin', grantedAt: at(10), expiresAt: at(60) },
+      { requestId: b.id, userId: 'bob', requesterRoles: ['marketing'], entity: 'Order', fields: ['amount'], grantedBy: 'erin', grantedAt: at(11), expiresAt: at(600) },
     ]);
     expect((await listActiveGrants(t.store, { now: at(30) })).map((g) => g.requestId)).toEqual([a.id, b.id, c.id]);
     expect((await listActiveGrants(t.store, { now: at(30), entity: 'Order' })).map((g) => g.requestId)).toEqual([b.id]);
