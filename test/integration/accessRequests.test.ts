@@ -16,7 +16,7 @@ import { bearer, mintToken } from '../support/tokens';
 const MODEL = {
   ...FIXTURE_MODEL,
   'crm.yaml': FIXTURE_MODEL['crm.yaml'].replace('owner: { team: crm-team }', 'owner: { team: crm-team, steward: ana@example.com, roles: [crm_owner], users: [olga] }\n  classification: [pii]'),
-  'sales.yaml': FIXTURE_MODEL['sales.yaml'].replace('  table: orders\n  key: id\n', '  table: orders\n  key: id\n  owner: { team: sales-ops, roles: [sales_owner] }\n'),
+  'sales.yaml': FIXTURE_MODEL['sales.yaml'].replace('  table: orders\n  key: id\n', '  table: orders\n  key: id\n  owner: { team: sales-ops, roles: [sales_owner] }\n  catalog: { showFields: false }\n'),
 };
 
 const POLICIES: Record<string, string> = {
@@ -134,6 +134,23 @@ describe('the catalog shows what a caller lacks and how to ask', () => {
     expect(customer.requestable).toBe(true);
     expect(byName.Order).toMatchObject({ readable: false, requestable: true, owner: { roles: ['sales_owner'] } });
     expect(byName.Order.howToGetAccess).toContain('sales_owner');
+    // Order keeps its field names from those who cannot read it (catalog.showFields: false); OrderLine shows them.
+    expect(byName.Order.fields).toBeNull();
+    expect(byName.OrderLine.fields.map((f: { name: string; access: string }) => [f.name, f.access])).toEqual([
+      ['id', 'none'],
+      ['order_id', 'none'],
+      ['product_id', 'none'],
+      ['qty', 'none'],
+    ]);
+    // Row estimates: engine statistics (MariaDB's InnoDB estimate), or an exact count where none exist yet (PostgreSQL before ANALYZE).
+    const est = await ok(a.url, T.bob, '{ catalog { name rowEstimate quality { status } } }');
+    const rows = Object.fromEntries(est.catalog.map((e: { name: string; rowEstimate: number }) => [e.name, e.rowEstimate]));
+    expect(rows.Customer).toBe(data.customers.length);
+    expect(rows.Order).toBeGreaterThan(data.orders.length / 3);
+    expect(rows.Order).toBeLessThan(data.orders.length * 3);
+    expect(est.catalog.every((e: { quality: { status: string } }) => e.quality.status === 'unknown')).toBe(true); // the model declares no check
+    const owner = await ok(a.url, T.sam, '{ catalog(source: "sales") { name fields { name access } } }');
+    expect(owner.catalog[0].fields.every((f: { access: string }) => f.access === 'clear')).toBe(true);
     expect(byName.Rep).toMatchObject({ readable: false, requestable: false });
   });
 
