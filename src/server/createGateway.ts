@@ -61,6 +61,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // Without key material the gateway accepts no token: every request is the anonymous role.
   const verifier: TokenVerifier | null = jwt.secret || jwt.jwksFile || jwt.jwksUrl ? createTokenVerifier(config.identity, loaded.dir) : null;
   if (!config.masking.secret) log({ level: 'warn', msg: 'masking.secret is not set: hashed values change at every restart and differ between replicas' });
+  const unowned = [...registry.entities.values()].filter((e) => !e.owner.roles.length && !e.owner.users.length).map((e) => e.name);
+  if (unowned.length)
+    log({
+      level: 'warn',
+      msg: `${unowned.length} entit${unowned.length === 1 ? 'y has' : 'ies have'} no owner to approve access requests (set owner.roles or owner.users in the model): ${unowned.join(', ')}`,
+      entities: unowned,
+    });
   const policy = createPolicyEngine(policies, registry, { maskSecret: config.masking.secret });
   const handWritten = await buildHandWrittenSchema();
   const store = await openMetadataStore(loaded, opts.env ?? process.env, log);
