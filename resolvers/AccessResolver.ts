@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../src/graph/context';
+import type { GatewayContext as RequestContext } from './context';
 import { JSONScalar } from '../src/graph/scalars';
+import { ownersText } from '../src/governance';
 import { describeCondition, explainAccess } from '../src/policy';
 
 @ObjectType({ description: 'The caller, as the gateway sees them.' })
@@ -82,6 +83,9 @@ export class AccessExplanation {
 
   @Field(() => String, { nullable: true })
   role!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'When refused: how to ask the owners for access (requestAccess), or whom to contact.' })
+  howToGetAccess!: string | null;
 }
 
 /** The caller's own access, explained: what the schema shows, with the conditions behind it. */
@@ -124,6 +128,18 @@ export class AccessResolver {
     @Arg('field', () => String, { nullable: true }) field?: string,
     @Arg('action', () => String, { nullable: true, description: 'read (default) or aggregate.' }) action?: string,
   ): AccessExplanation {
-    return explainAccess(ctx.access, ctx.user, entity, field ?? undefined, action === 'aggregate' ? 'aggregate' : 'read');
+    const e = explainAccess(ctx.access, ctx.user, entity, field ?? undefined, action === 'aggregate' ? 'aggregate' : 'read');
+    const model = ctx.runtime.registry.entities.get(entity);
+    let howToGetAccess: string | null = null;
+    if (!e.allowed && model && (!field || model.fields.has(field))) {
+      const owners = ownersText(model);
+      howToGetAccess =
+        !model.owner.roles.length && !model.owner.users.length
+          ? `${entity} has no owner to approve requests; contact ${model.owner.steward ?? model.owner.team ?? 'the data platform team'}`
+          : ctx.user.id === null
+            ? 'sign in, then ask with requestAccess'
+            : `ask with requestAccess(entity: "${entity}"${field ? `, fields: ["${field}"]` : ''}, reason: "…", days: N) (${owners})`;
+    }
+    return { ...e, howToGetAccess };
   }
 }

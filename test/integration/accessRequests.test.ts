@@ -173,9 +173,12 @@ describe('the catalog shows what a caller lacks and how to ask', () => {
 describe('request, approve, read, revoke', () => {
   let id: string;
 
-  test('before: bob may not select email', async () => {
+  test('before: bob may not select email, and whyNot tells him whom to ask', async () => {
     const e = await refused(a.url, T.bob, READ_EMAILS);
     expect(e.message).toMatch(/email/);
+    const why = await ok(a.url, T.bob, '{ whyNot(entity: "Customer", field: "email") { allowed howToGetAccess } rep: whyNot(entity: "Rep") { allowed howToGetAccess } }');
+    expect(why.whyNot).toEqual({ allowed: false, howToGetAccess: 'ask with requestAccess(entity: "Customer", fields: ["email"], reason: "…", days: N) (owners: role crm_owner; user olga)' });
+    expect(why.rep).toEqual({ allowed: false, howToGetAccess: 'Rep has no owner to approve requests; contact the data platform team' });
   });
 
   test('bob asks; he may not approve his own or anyone else\'s request', async () => {
