@@ -220,8 +220,12 @@ describe('request, approve, read, revoke', () => {
     // score stays hidden; other entities stay unreadable.
     expect((await refused(a.url, T.bob, '{ customers(limit: 1) { score } }')).message).toMatch(/score/);
     expect((await refused(a.url, T.bob, '{ orders(limit: 1) { id } }')).message).toMatch(/orders/);
-    // Other users gain nothing.
+    // Other users gain nothing, also not by claiming the grant's role name in their token.
     expect((await refused(a.url, T.olga, READ_EMAILS)).message).toMatch(/email/);
+    const forged = bearer(await mintToken({ sub: 'mallory', roles: ['marketing', `grant:${id}`] }));
+    expect((await refused(a.url, forged, READ_EMAILS)).message).toMatch(/email/);
+    // Narrowed to that "role" the request runs with no policy role at all.
+    expect((await refused(a.url, { ...forged, 'x-datagate-role': `grant:${id}` }, READ_EMAILS)).message).toMatch(/customers/);
   });
 
   test('a decided request cannot be decided again', async () => {
