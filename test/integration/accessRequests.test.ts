@@ -44,7 +44,7 @@ rules:
 
 const data = fixtureData();
 const dbs: TestDatabase[] = [];
-let a: { gw: Gateway; url: string };
+let a: { gw: Gateway; url: string; logs: Record<string, unknown>[] };
 let b: { gw: Gateway; url: string };
 let meta: Knex;
 const T: Record<string, Record<string, string>> = {};
@@ -152,6 +152,11 @@ describe('the catalog shows what a caller lacks and how to ask', () => {
     const owner = await ok(a.url, T.sam, '{ catalog(source: "sales") { name fields { name access } } }');
     expect(owner.catalog[0].fields.every((f: { access: string }) => f.access === 'clear')).toBe(true);
     expect(byName.Rep).toMatchObject({ readable: false, requestable: false });
+  });
+
+  test('entities without an owner to approve are a start-up warning', () => {
+    const warn = a.logs.find((l) => l.level === 'warn' && String(l.msg).includes('no owner'));
+    expect(warn?.entities).toEqual(['OrderLine', 'Product', 'Rep']);
   });
 
   test('search, tag and owner filters', async () => {
