@@ -156,7 +156,7 @@ describe('the catalog shows what a caller lacks and how to ask', () => {
 
   test('entities without an owner to approve are a start-up warning', () => {
     const warn = a.logs.find((l) => l.level === 'warn' && String(l.msg).includes('no owner'));
-    expect(warn?.entities).toEqual(['OrderLine', 'Product', 'Rep']);
+    expect(warn?.entities).toEqual(['Rep', 'OrderLine', 'Product']);
   });
 
   test('search, tag and owner filters', async () => {
