@@ -37,6 +37,9 @@ export function createRoleServers(
       gateway: createJitGateway(schema),
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins],
       includeStacktraceInErrorResponses: false,
+      // The gateway stops on SIGTERM itself (gateway.close(): drain requests, flush the audit log, close
+      // stores). Apollo's own handler would stop this server early and re-raise the signal mid-close.
+      stopOnTerminationSignals: false,
       formatError: createFormatError(log),
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });
