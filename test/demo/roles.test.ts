@@ -21,7 +21,8 @@ const tokens: Record<string, string> = {};
 beforeAll(async () => {
   gw = await createGateway({
     configFile: path.join(__dirname, '../../datagate.yaml'),
-    env: {},
+    // A metadata store of its own: grants made by hand in the demo's file must not leak into the test.
+    env: { DATAGATE_META_URL: ':memory:' },
     log: () => {},
     prepareSources: async (sources) => {
       for (const s of sources.values()) await seedDemoSource(s.knex, s.name as DemoSource, { scale: SCALE });
