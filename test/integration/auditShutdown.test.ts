@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { listAuditRecords, openStore } from '../../src/store';
 import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
 import { createCrm, FIXTURE_MODEL, OPEN_POLICIES, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
+import { serveProcess, type ServedProcess } from '../support/serveProcess';
 import { bearer, mintToken } from '../support/tokens';
 
 /**
@@ -14,12 +14,11 @@ import { bearer, mintToken } from '../support/tokens';
  * the signal comes; the process must exit 0 and the SQLite store file must then hold every record.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const OPERATIONS = 25;
 
 let crm: TestDatabase;
 let dir: string;
-let child: ChildProcess | undefined;
+let server: ServedProcess | undefined;
 
 beforeAll(async () => {
   crm = await createPgDatabase('audit_sigterm');
@@ -48,42 +47,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
   await crm?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `datagate serve` on a free port; resolves with its URL once it prints it. */
-function serve(): Promise<{ url: string; output: () => string; exited: Promise<number | null> }> {
-  const p = spawn(
-    process.execPath,
-    ['-r', path.join(ROOT, 'test/support/swcRegister.js'), '-e', `require(${JSON.stringify(path.join(ROOT, 'src/cli/main.ts'))}).main(process.argv.slice(1))`, 'serve', '--config', path.join(dir, 'datagate.yaml'), '--port', '0'],
-    { cwd: dir, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child = p;
-  let out = '';
-  p.stdout!.on('data', (c) => (out += String(c)));
-  p.stderr!.on('data', (c) => (out += String(c)));
-  const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`datagate serve did not start in 45 s:\n${out}`)), 60_000);
-    const onData = () => {
-      const m = /serving .* at (http:\/\/\S+\/graphql)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      p.stdout!.off('data', onData);
-      resolve({ url: m[1], output: () => out, exited });
-    };
-    p.stdout!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`datagate serve exited with ${code} before serving:\n${out}`));
-    });
-  });
-}
-
 test('queued audit records survive SIGTERM: the process drains its queue into the store, then exits 0', async () => {
-  const server = await serve();
+  server = await serveProcess(path.join(dir, 'datagate.yaml'));
   const token = await mintToken({ sub: 'sigterm-user', roles: ['anonymous'] });
   const names = Array.from({ length: OPERATIONS }, (_, i) => `Queued${i}`);
   for (const [i, name] of names.entries()) {
@@ -95,7 +65,7 @@ test('queued audit records survive SIGTERM: the process drains its queue into th
   expect(health.audit).toMatchObject({ queued: OPERATIONS, written: 0 });
 
   const started = Date.now();
-  child!.kill('SIGTERM');
+  server.child.kill('SIGTERM');
   const code = await server.exited;
   expect({ code, output: code === 0 ? '' : server.output() }).toEqual({ code: 0, output: '' });
   expect(Date.now() - started).toBeLessThan(15_000);
