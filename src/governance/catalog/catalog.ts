@@ -135,14 +135,26 @@ function approvers(o: Owner): string {
  * Row counts for the catalog, at most one lookup per entity per `ttlMs` (statistics move slowly and
  * the catalog is browsed often). A source that fails gives null, never an error.
  */
-export function createRowEstimates(sources: ReadonlyMap<string, SourceAdapter>, ttlMs = 60_000, now: () => number = Date.now) {
+export function createRowEstimates(sources: ReadonlyMap<string, SourceAdapter>, ttlMs = 60_000, now: () => number = Date.now, waitMs = 1000) {
   const cache = new Map<string, { at: number; value: Promise<number | null> }>();
   return (entity: Entity): Promise<number | null> => {
     const hit = cache.get(entity.name);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    const source = sources.get(entity.source);
-    const value = source ? source.estimateRows(entity).catch(() => null) : Promise.resolve(null);
-    cache.set(entity.name, { at: now(), value });
-    return value;
+    const value =
+      hit && now() - hit.at < ttlMs
+        ? hit.value
+        : (() => {
+            const source = sources.get(entity.source);
+            const v = source ? source.estimateRows(entity).catch(() => null) : Promise.resolve(null);
+            cache.set(entity.name, { at: now(), value: v });
+            return v;
+          })();
+    // A slow or unreachable source must not hold the whole catalog: past `waitMs` this answer says
+    // "unknown" while the lookup goes on and fills the cache for the next one.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+      timer.unref();
+    });
+    return Promise.race([value, late]).finally(() => clearTimeout(timer));
   };
 }
