@@ -76,21 +76,54 @@ export function createTokenVerifier(cfg: IdentityConfig, dir: string): TokenVeri
     return Object.freeze({ id: String(id), roles: Object.freeze([...new Set(roles as string[])]), attributes: Object.freeze(attributes) });
   };
 
+  const tolerance = Math.round(jwt.clockTolerance / 1000) * 1000;
+  // A client sends the same token with every request until it expires, and checking its signature
+  // (WebCrypto HMAC or RSA/EC) was a tenth of a request's CPU: a token verified once is kept, with
+  // its exp and nbf checked again on every use. Keys from a JWKS can be rotated or withdrawn, so
+  // those entries are re-verified after a minute; a shared secret only changes with a restart.
+  const cache = new Map<string, VerifiedToken>();
+  const keepMs = symmetric ? 10 * 60_000 : 60_000;
+
   return {
     anonymous: Object.freeze({ id: null, roles: Object.freeze([cfg.anonymousRole]), attributes: Object.freeze({}) }),
     async verify(token) {
+      const now = Date.now();
+      const hit = cache.get(token);
+      if (hit && now < hit.until) {
+        if (hit.exp !== undefined && now >= hit.exp + tolerance) {
+          cache.delete(token);
+          throw new AuthenticationError('expired');
+        }
+        return hit.user;
+      }
+      if (hit) cache.delete(token);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key as Uint8Array, {
           algorithms: jwt.algorithms,
           issuer: jwt.issuer,
           audience: jwt.audience,
-          clockTolerance: Math.round(jwt.clockTolerance / 1000),
+          clockTolerance: tolerance / 1000,
         }));
       } catch (e) {
         throw new AuthenticationError(reasonOf(e));
       }
-      return toUser(payload);
+      const user = toUser(payload);
+      const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+      if (cache.size >= MAX_CACHED_TOKENS) cache.delete(cache.keys().next().value!);
+      cache.set(token, { user, exp, until: Math.min(now + keepMs, exp === undefined ? Infinity : exp + tolerance) });
+      return user;
     },
   };
+}
+
+/** Verified tokens kept at most (oldest dropped first): a few MB at worst. */
+const MAX_CACHED_TOKENS = 10_000;
+
+interface VerifiedToken {
+  readonly user: User;
+  /** The token's exp in ms, checked on every use. */
+  readonly exp?: number;
+  /** When the entry must be verified again. */
+  readonly until: number;
 }

@@ -46,6 +46,19 @@ describe('HS256 tokens', () => {
     expect(user).toEqual({ id: 'alice', roles: ['sales_rep', 'employee'], attributes: { region: 'EU', employeeId: 7 } });
   });
 
+  test('a token verified once is kept: the same user, its expiry still checked on every use', async () => {
+    const strict = createTokenVerifier(identity({ clockTolerance: 0 }), '.');
+    const token = await hs({ sub: 'carol', roles: ['analyst'] }, { exp: NOW() + 2 });
+    const first = await strict.verify(token);
+    expect(await strict.verify(token)).toBe(first);
+    // A different token (one character changed) is verified on its own and refused.
+    const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
+    expect(await reason(strict.verify(tampered))).toBe('bad signature');
+    await new Promise((r) => setTimeout(r, (NOW() + 2) * 1000 - Date.now() + 50));
+    expect(await reason(strict.verify(token))).toBe('expired');
+    expect(await reason(strict.verify(token))).toBe('expired');
+  });
+
   test('a single role string is a list of one; no anonymous user has an id', async () => {
     expect((await v.verify(await hs({ sub: 'bob', roles: 'marketing' }))).roles).toEqual(['marketing']);
     expect(v.anonymous).toEqual({ id: null, roles: ['anonymous'], attributes: {} });
