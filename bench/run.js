@@ -1,8 +1,11 @@
 'use strict';
 /**
- * npm run bench: two comparisons (BENCH_ROLES=raw,roles by default). See bench/README.md.
+ * npm run bench: three comparisons (BENCH_ROLES=raw,postgraphile,roles by default). See bench/README.md.
  *   raw:   datagate (as erin, the admin) against a raw node-postgres/mysql2 server answering the
  *          same shapes with hand-written SQL and the same JSON bytes;
+ *   postgraphile: PostGraphile 5 (bench/postgraphile/, installed for the bench only) on the same
+ *          PostgreSQL data and the four shapes it shares (Q1..Q4), side by side with raw and
+ *          datagate in each round (the three back to back, order reversed every other round);
  *   roles: datagate as alice (sales_rep: her customers only, two masked fields) against datagate
  *          as erin (admin), on the same request bodies.
  *
@@ -38,6 +41,7 @@ const { describeMachine } = require('./lib/machine');
 const { summarizeProfile, profileMarkdown } = require('./lib/profile');
 const { openDb } = require('./lib/db');
 const { mintTokens, pickAlice, roleShapes, checkRoles, RoleCheckError } = require('./lib/roles');
+const PGL = require('./lib/postgraphile');
 
 const list = (v) => (v ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 const lowerList = (v) => list(v).map((s) => s.toLowerCase());
@@ -50,9 +54,13 @@ const shapeIndex = process.env.BENCH_SHAPE_INDEX !== '0';
 const needMysql = [...selected, ...profileShapes].some((s) => SHAPES[s].needsMysql);
 
 /** Which comparisons run: raw (datagate as erin vs the raw server), roles (datagate as alice vs as erin). */
-const COMPARISONS = lowerList(process.env.BENCH_ROLES).length ? lowerList(process.env.BENCH_ROLES) : ['raw', 'roles'];
-for (const c of COMPARISONS) if (!['raw', 'roles'].includes(c)) throw new Error(`BENCH_ROLES: unknown comparison ${c} (known: raw = datagate vs the raw server, roles = alice vs erin)`);
-const runRaw = COMPARISONS.includes('raw');
+const COMPARISONS = lowerList(process.env.BENCH_ROLES).length ? lowerList(process.env.BENCH_ROLES) : ['raw', 'postgraphile', 'roles'];
+for (const c of COMPARISONS)
+  if (!['raw', 'roles', 'postgraphile'].includes(c))
+    throw new Error(`BENCH_ROLES: unknown comparison ${c} (known: raw = datagate vs the raw server, postgraphile = PostGraphile 5 beside them, roles = alice vs erin)`);
+const runPgl = COMPARISONS.includes('postgraphile');
+// PostGraphile is measured beside raw and datagate (its ratios are to both): it brings the raw comparison along.
+const runRaw = COMPARISONS.includes('raw') || runPgl;
 const runRoles = COMPARISONS.includes('roles');
 /** Whom datagate is profiled as (BENCH_PROFILE): alice and erin when the role comparison runs, erin otherwise. */
 const profileAs = lowerList(process.env.BENCH_PROFILE_AS).length ? lowerList(process.env.BENCH_PROFILE_AS) : runRoles ? ['alice', 'erin'] : ['erin'];
@@ -62,6 +70,7 @@ const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ? path.resolve(process.env.B
 const SCRIPTS = {
   raw: path.join(__dirname, 'servers', 'raw.js'),
   datagate: path.join(__dirname, 'servers', 'datagate.js'),
+  postgraphile: path.join(__dirname, 'servers', 'postgraphile.js'),
 };
 /**
  * Who answers a run: the server process and the user whose token the load generator sends.
@@ -71,13 +80,16 @@ const SCRIPTS = {
 const WHO = {
   raw: { script: 'raw', user: null, comparison: 'raw' },
   datagate: { script: 'datagate', user: 'erin', comparison: 'raw' },
+  postgraphile: { script: 'postgraphile', user: null, comparison: 'raw', bodies: 'pgl' },
   alice: { script: 'datagate', user: 'alice', comparison: 'roles' },
   erin: { script: 'datagate', user: 'erin', comparison: 'roles' },
 };
 
 /** Filled once the data is there: alice (lib/roles.js pickAlice), the tokens, the shapes of each comparison. */
-const ctx = { alice: null, tokens: null, shapes: { raw: SHAPES, roles: null } };
-const bodiesOf = (who, shape) => ctx.shapes[WHO[who].comparison][shape].bodies;
+const ctx = { alice: null, tokens: null, shapes: { raw: SHAPES, roles: null, pgl: PGL.pglShapes(SHAPES) } };
+const bodiesOf = (who, shape) => ctx.shapes[WHO[who].bodies ?? WHO[who].comparison][shape].bodies;
+/** The shapes PostGraphile is measured on: the selected ones it shares with datagate (not Q5: PostgreSQL only). */
+const pglSelected = runPgl ? selected.filter((s) => ctx.shapes.pgl[s]) : [];
 const tokenOf = (who) => (WHO[who].user ? ctx.tokens[WHO[who].user] : null);
 
 function serverEnv() {
@@ -90,7 +102,9 @@ function serverEnv() {
   };
 }
 
-const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: serverEnv(), ...opts });
+// PostGraphile 5.1 on Node 20: Promise.withResolvers from a polyfill, loaded before anything else.
+const nodeArgsOf = (name) => (name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : []);
+const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: serverEnv(), nodeArgs: nodeArgsOf(name), ...opts });
 
 async function post(url, body, token) {
   const headers = { 'content-type': 'application/json', accept: 'application/json' };
@@ -104,9 +118,11 @@ async function checkEquality(shapes) {
   log(`checking that raw and datagate (as erin) answer ${shapes.join(', ')} with the same data`);
   const raw = await start('raw');
   const dg = await start('datagate');
+  const pgl = runPgl ? await start('postgraphile') : null;
   const problems = [];
   const notes = {};
   try {
+    if (pgl) for (const shape of shapes.filter((s) => ctx.shapes.pgl[s])) notes[`pgl:${shape}`] = await checkPostgraphile(shape, raw, pgl, problems);
     for (const shape of shapes) {
       let keyOrderOnly = 0;
       let bytes = 0;
@@ -136,13 +152,46 @@ async function checkEquality(shapes) {
       if (keyOrderOnly) log(`  WARNING ${shape}: the answers parse to the same values but are not byte-identical`);
     }
   } finally {
-    await Promise.all([raw.stop(), dg.stop()]);
+    await Promise.all([raw.stop(), dg.stop(), pgl?.stop()]);
   }
   if (problems.length) {
-    log(`FAILED: raw and datagate disagree:\n${problems.join('\n')}`);
+    log(`FAILED: the servers disagree:\n${problems.join('\n')}`);
     process.exit(2);
   }
   return notes;
+}
+
+/** PostGraphile's answers, mapped onto the raw server's names and formats (lib/postgraphile.js), against the raw server's: same data. */
+async function checkPostgraphile(shape, raw, pgl, problems) {
+  const rawBodies = SHAPES[shape].bodies;
+  const pglBodies = ctx.shapes.pgl[shape].bodies;
+  let bytes = 0;
+  let bad = 0;
+  for (let i = 0; i < rawBodies.length; i++) {
+    const [a, b] = await Promise.all([post(raw.url, rawBodies[i]), post(pgl.url, pglBodies[i])]);
+    bytes += b.text.length;
+    if (a.status !== 200 || b.status !== 200) {
+      bad++;
+      problems.push(`${shape}: HTTP ${a.status} from raw, ${b.status} from postgraphile for ${pglBodies[i]}\n  postgraphile: ${b.text.slice(0, 300)}`);
+      continue;
+    }
+    const pb = JSON.parse(b.text);
+    if (pb.errors || !pb.data) {
+      bad++;
+      problems.push(`${shape}: postgraphile answered with errors: ${b.text.slice(0, 500)}`);
+      continue;
+    }
+    const want = JSON.parse(a.text).data;
+    const got = PGL.TO_RAW[shape](pb.data);
+    if (!isDeepStrictEqual(want, got)) {
+      bad++;
+      problems.push(`${shape}: postgraphile's data differs from raw's for ${pglBodies[i]}\n  raw:          ${JSON.stringify(want).slice(0, 400)}\n  postgraphile: ${JSON.stringify(got).slice(0, 400)}`);
+    }
+  }
+  const n = rawBodies.length;
+  const note = bad ? `${bad}/${n} differ` : `same data once mapped (${n} request${n > 1 ? 's' : ''}, ${Math.round(bytes / n)} B each)`;
+  log(`  ${shape} postgraphile vs raw: ${note}`);
+  return note;
 }
 
 /**
@@ -311,6 +360,54 @@ function pairRatios(results, runs, a, b) {
 }
 
 const ratios = (results, runs) => pairRatios(results, runs, 'datagate', 'raw');
+
+/** Issue 5's targets on every shape PostGraphile shares: datagate >= 1.2x its req/s with a lower p99, and >= 60% of raw. */
+const PGL_TARGET = 1.2;
+const RAW_TARGET = 0.6;
+function pglRatios(results, runs) {
+  const vsPgl = pairRatios(results, runs, 'datagate', 'postgraphile');
+  const vsRaw = pairRatios(results, runs, 'datagate', 'raw');
+  const pglRaw = pairRatios(results, runs, 'postgraphile', 'raw');
+  return vsPgl.map((p) => {
+    const r = vsRaw.find((x) => x.shape === p.shape);
+    const q = pglRaw.find((x) => x.shape === p.shape);
+    return { shape: p.shape, dg: p.a, pgl: p.b, raw: r?.b, vsPgl: p, vsRaw: r, pglRaw: q };
+  });
+}
+
+const ms = (x) => (x === undefined ? 'n/a' : String(x));
+function pglRatioRows(rs) {
+  return [
+    [
+      'shape',
+      'req/s raw / PostGraphile / datagate',
+      'datagate ÷ PostGraphile req/s',
+      'per round',
+      `>= ${PGL_TARGET}x`,
+      'p99 ms raw / PostGraphile / datagate',
+      'lower p99 than PostGraphile',
+      'datagate % of raw req/s',
+      `>= ${Math.round(100 * RAW_TARGET)}%`,
+      'PostGraphile % of raw req/s',
+      'CPU µs/req raw / PostGraphile / datagate',
+      'peak RSS MB raw / PostGraphile / datagate',
+    ],
+    ...rs.map((r) => [
+      r.shape,
+      `${r.raw?.rps.toFixed(0)} / ${r.pgl.rps.toFixed(0)} / ${r.dg.rps.toFixed(0)}`,
+      `${r.vsPgl.rps.toFixed(2)}x`,
+      r.vsPgl.perRound.map((x) => `${x.toFixed(2)}x`).join(', '),
+      r.vsPgl.rps >= PGL_TARGET ? 'yes' : 'no',
+      `${ms(r.raw?.latency.p99)} / ${r.pgl.latency.p99} / ${r.dg.latency.p99}`,
+      r.dg.latency.p99 < r.pgl.latency.p99 ? 'yes' : 'no',
+      r.vsRaw ? pct1(r.vsRaw.rps) : 'n/a',
+      r.vsRaw ? (r.vsRaw.rps >= RAW_TARGET ? 'yes' : 'no') : 'n/a',
+      r.pglRaw ? pctOf(r.pglRaw.rps) : 'n/a',
+      `${r.raw ? (r.raw.cpuMsPerReq * 1000).toFixed(0) : 'n/a'} / ${(r.pgl.cpuMsPerReq * 1000).toFixed(0)} / ${(r.dg.cpuMsPerReq * 1000).toFixed(0)}`,
+      `${r.raw ? (r.raw.peakRssKb / 1024).toFixed(0) : 'n/a'} / ${(r.pgl.peakRssKb / 1024).toFixed(0)} / ${(r.dg.peakRssKb / 1024).toFixed(0)}`,
+    ]),
+  ];
+}
 /** The issue's target: the restricted role within 15% of the admin's req/s on every shape. */
 const ROLE_TARGET = 0.85;
 const roleRatios = (results, runs) => pairRatios(results, runs, 'alice', 'erin');
@@ -373,13 +470,17 @@ function writeResults(machine, results, runs, checks, profiles) {
       const body = JSON.parse(SHAPES[s].bodies[0]);
       const check = [
         runRaw ? `raw vs datagate: ${checks.raw[s] ?? 'n/a'}` : null,
+        pglSelected.includes(s) ? `raw vs PostGraphile: ${checks.raw[`pgl:${s}`] ?? 'n/a'}` : null,
         runRoles ? `alice and erin: ${checks.roles[s] ?? 'n/a'}` : null,
       ].filter(Boolean);
-      return `- **${s}**: ${SHAPES[s].title}. Checks: ${check.join('; ')}.\n\n${codeBlock(body.query)}`;
+      const pglDoc = pglSelected.includes(s) ? `\n\nPostGraphile:\n\n${codeBlock(ctx.shapes.pgl[s].query)}` : '';
+      return `- **${s}**: ${SHAPES[s].title}. Checks: ${check.join('; ')}.\n\n${codeBlock(body.query)}${pglDoc}`;
     })
     .join('\n\n');
   const flagged = runs.filter((r) => r.result.failures);
-  const comparisons = [runRaw ? 'datagate (as erin) against the raw server' : null, runRoles ? 'datagate as alice against datagate as erin' : null].filter(Boolean).join('; ');
+  const pv = runPgl ? PGL.versions() : null;
+  const pglRs = pglSelected.length ? pglRatios(results, runs) : [];
+  const comparisons = [runRaw ? 'datagate (as erin) against the raw server' : null, runPgl ? `PostGraphile ${pv.postgraphile} beside them` : null, runRoles ? 'datagate as alice against datagate as erin' : null].filter(Boolean).join('; ');
   const roleRs = roleRatios(results, runs);
   const missed = roleRs.filter((r) => r.rps < ROLE_TARGET);
   const md = `# datagate bench results
@@ -397,7 +498,7 @@ Generated by \`npm run bench\` (bench/run.js) on ${machine.date}${process.env.BE
 | kernel | ${machine.kernel} |
 | Node.js | ${machine.node} |
 | PostgreSQL | ${machine.postgres} |
-| MariaDB/MySQL | ${machine.mysql ?? 'not used'} |
+| MariaDB/MySQL | ${machine.mysql ?? 'not used'} |${pv ? `\n| PostGraphile | postgraphile ${pv.postgraphile}, @graphile/pg-aggregates ${pv.aggregates}, grafast ${pv.grafast}, grafserv ${pv.grafserv} (bench/postgraphile/package-lock.json); Node 20 with bench/postgraphile/polyfill.js (Promise.withResolvers) by --require |` : ''}
 | datagate commit | ${machine.commit}${machine.dirty ? ` (+ ${machine.dirty} uncommitted file(s) in src/ or resolvers/ at bench time)` : ''} |
 | datagate build | ${path.relative(S.ROOT, S.DIST) || '.'} |
 
@@ -406,15 +507,36 @@ Generated by \`npm run bench\` (bench/run.js) on ${machine.date}${process.env.BE
 - Data: the demo generator (\`createDemoDataset\`) at scale ${S.SCALE}: 100,000 customers, 20 sales reps and 1,000,000 orders in PostgreSQL database \`${S.DB_NAME}\`; the same 1,000,000 orders in MariaDB database \`${S.DB_NAME}\`. Tables and indexes from the demo's DDL (\`createDemoTables\`/\`addDemoConstraints\`), ANALYZEd after the load.${shapeIndex ? ` One index added for the bench: \`${SHAPE_INDEX}\` on customers (region, name, id), so that "customers of a region by name" is an index scan rather than a ~25 ms sort of the region's 35,000 rows that would make every server measure only PostgreSQL (BENCH_SHAPE_INDEX=0 leaves it out).` : ' Demo indexes only (BENCH_SHAPE_INDEX=0).'}
 - Servers, each a fresh process per (shape, server), pinned with \`taskset -c ${S.SERVER_CPU}\`, listening on 127.0.0.1:
   - **datagate**: \`createGateway\` from ${path.relative(S.ROOT, S.DIST) || '.'}/ on bench/datagate.yaml + bench/schema/*.yaml (Customer, SalesRep, Order in source crm = PostgreSQL; SalesOrder in source sales = MariaDB) + bench/policies/ (admin, sales_rep), \`NODE_ENV=production\`, pool ${S.POOL_SIZE} per source. Every request carries \`authorization: Bearer <token>\` (HS256, minted by the bench with bench/datagate.yaml's identity.jwt).
-  - **raw**: node:http + \`pg\` Pool (and a mysql2 pool for Q5), pool ${S.POOL_SIZE}, hand-written SQL (bench/lib/shapes.js), reads and JSON-parses the same POST body, answers \`{"data":…}\` with one \`end()\`; it ignores the token. Nested shapes use the same strategy as datagate: one query per level, \`row_number() over (partition by customer_id …)\` for the 10 latest orders per customer.
+${runPgl ? `  - **PostGraphile** ${pv.postgraphile} (bench/servers/postgraphile.js): preset Amber + @graphile/pg-aggregates ${pv.aggregates}, \`PgIndexBehaviorsPlugin\` disabled, a smart tag declaring orders.customer_id → customers.id (the demo's DDL has no such foreign key), a small aggregate spec \`count\` (\`count(col)::int\`; pg-aggregates offers only distinctCount), grafserv's node adaptor on node:http, \`NODE_ENV=production\`, pool ${S.POOL_SIZE}; no JWT (it answers as the bench's PostgreSQL user, the whole data set, as the raw server does). Shapes Q1..Q4 written as PostGraphile queries (below); before measuring, every body of every shape went to it and to the raw server and its data, mapped onto the raw server's names (rowId → id, …) and timestamp format (PostgreSQL text → ISO 8601), had to equal the raw server's.\n` : ''}  - **raw**: node:http + \`pg\` Pool (and a mysql2 pool for Q5), pool ${S.POOL_SIZE}, hand-written SQL (bench/lib/shapes.js), reads and JSON-parses the same POST body, answers \`{"data":…}\` with one \`end()\`; it ignores the token. Nested shapes use the same strategy as datagate: one query per level, \`row_number() over (partition by customer_id …)\` for the 10 latest orders per customer.
 - Users: **erin** \`{sub: erin, roles: [admin]}\` (admin: \`{action: [read, aggregate], subject: all}\`, nothing masked); **alice** \`{sub: alice, roles: [sales_rep], employee_id: ${alice.repId}}\`: sales rep ${alice.repId} (${alice.repName}, region ${alice.region}), picked as the ${alice.region} rep with the most customers in ${alice.region}: ${alice.customers.toLocaleString('en')} customers, ${alice.inRegion.toLocaleString('en')} of them in ${alice.region}. Her policy (bench/policies/sales_rep.yaml): Customer rows with \`rep_id = ${alice.repId}\` (9 fields), \`email\` masked with \`email\`, \`phone\` with \`last4\`; Order (PostgreSQL, same source as Customer: an EXISTS subquery) and SalesOrder (MariaDB: a condition across sources, resolved into her customer ids) through \`customer.rep_id\`, read and aggregate; SalesRep readable.
-${runRaw ? `- **datagate vs raw** (datagate as erin): before measuring, every request body of every shape (all ${Q3_IDS.length} Q3 keys) went to both servers and the answers were compared byte for byte (the bench stops on any difference).\n` : ''}${runRoles ? `- **alice vs erin**: the same request bodies for both (alice simply gets fewer rows: hers only), except that Q3 cycles through ${alice.q3Ids.length} ids of alice's customers (for both, so that both get a row per request): ${alice.q3Ids.join(', ')}. Before measuring, every body of every shape went to datagate as alice and as erin, and each answer was compared with the one the policy allows, computed from the database (the raw SQL below, restricted to alice's customers, with the two masks applied), and checked for what alice must not see (a customer not hers, an unmasked email or phone); the bench stops on any problem.\n` : ''}- Load: autocannon ${require('autocannon/package.json').version} (programmatic API) in a child process pinned with \`taskset -c ${S.LOADGEN_CPU}\`, ${S.CONNECTIONS} connections, no pipelining; a ${S.WARMUP_S} s warm-up (discarded), then a ${S.DURATION_S} s measured run; ${S.ROUNDS} round(s); in a round, per shape, ${[runRaw ? 'raw and datagate' : null, runRoles ? 'then alice and erin' : null].filter(Boolean).join(', ')} back to back, alternating which goes first from one round to the next. The tables report each (shape, server)'s best round (noise from other work on the machine only slows a run down; every round is listed below). Q3 takes its body from a list of 100 keys through one counter, identically for both servers of a pair. A response counts as failed when it is not 2xx or its body does not start with \`{"data":\` or contains \`"errors":\`.
+${runRaw ? `- **datagate vs raw** (datagate as erin): before measuring, every request body of every shape (all ${Q3_IDS.length} Q3 keys) went to both servers and the answers were compared byte for byte (the bench stops on any difference).\n` : ''}${runRoles ? `- **alice vs erin**: the same request bodies for both (alice simply gets fewer rows: hers only), except that Q3 cycles through ${alice.q3Ids.length} ids of alice's customers (for both, so that both get a row per request): ${alice.q3Ids.join(', ')}. Before measuring, every body of every shape went to datagate as alice and as erin, and each answer was compared with the one the policy allows, computed from the database (the raw SQL below, restricted to alice's customers, with the two masks applied), and checked for what alice must not see (a customer not hers, an unmasked email or phone); the bench stops on any problem.\n` : ''}- Load: autocannon ${require('autocannon/package.json').version} (programmatic API) in a child process pinned with \`taskset -c ${S.LOADGEN_CPU}\`, ${S.CONNECTIONS} connections, no pipelining; a ${S.WARMUP_S} s warm-up (discarded), then a ${S.DURATION_S} s measured run; ${S.ROUNDS} round(s); in a round, per shape, ${[runRaw ? (pglSelected.length ? `raw, PostGraphile (on ${pglSelected.join(', ')}) and datagate` : 'raw and datagate') : null, runRoles ? 'then alice and erin' : null].filter(Boolean).join(', ')} back to back, alternating which goes first from one round to the next. The tables report each (shape, server)'s best round (noise from other work on the machine only slows a run down; every round is listed below). Q3 takes its body from a list of 100 keys through one counter, identically for both servers of a pair. A response counts as failed when it is not 2xx or its body does not start with \`{"data":\` or contains \`"errors":\`.
 - req/s = requests completed in the measured run / its duration; p50/p99 from autocannon's latency histogram; CPU µs/req = the server process's user+system CPU time (/proc/<pid>/stat) over the measured run / its requests (median of the rounds), a figure that other work on the machine disturbs much less than req/s; peak RSS = VmHWM of the server process (/proc/<pid>/status) after its measured run (so it covers start-up, warm-up and the run of that one shape; the largest of the rounds).
 - Ratios: "A req/s as % of B" is the geometric mean of the per-round ratios (a round's two runs are back to back and share the machine's load of the moment); "B CPU/req as % of A" is what A's throughput would be, as a share of B's, if the server's core were the only bottleneck.
 - PostgreSQL and MariaDB are not pinned: their processes run on any core, the load generator's included. Their work per request counts in req/s and latency, not in the server's CPU µs/req.
 
 ## Results
 ${
+  pglSelected.length
+    ? `
+### datagate / PostGraphile / raw (issue 5's targets: datagate >= ${PGL_TARGET}x PostGraphile's req/s with a lower p99, and >= ${Math.round(100 * RAW_TARGET)}% of raw, on every shared shape)
+
+${mdTable(pglRatioRows(pglRs), 1, 11)}
+
+${(() => {
+  const miss = pglRs.flatMap((r) => [
+    r.vsPgl.rps < PGL_TARGET ? `${r.shape} datagate ${r.vsPgl.rps.toFixed(2)}x PostGraphile's req/s` : null,
+    r.dg.latency.p99 >= r.pgl.latency.p99 ? `${r.shape} p99 ${r.dg.latency.p99} ms vs PostGraphile's ${r.pgl.latency.p99} ms` : null,
+    r.vsRaw && r.vsRaw.rps < RAW_TARGET ? `${r.shape} datagate ${pct1(r.vsRaw.rps)} of raw` : null,
+  ]).filter(Boolean);
+  return miss.length ? `**Missing:** ${miss.join('; ')}.` : 'Every shared shape meets the three targets.';
+})()}
+
+Ratios of req/s are geometric means of the per-round ratios (the three servers of a round run back to back); req/s, p99, CPU and RSS columns are each server's best round (CPU: median of the rounds; RSS: largest).
+
+${mdTable(table(results.filter((r) => r.server === 'postgraphile')), 2, 7)}
+`
+    : ''
+}${
   runRaw
     ? `
 ### datagate / raw
@@ -532,6 +654,7 @@ async function prepareUsers() {
     `comparisons: ${COMPARISONS.join(', ')}; shapes ${selected.join(', ')}; warm-up ${S.WARMUP_S} s, measured ${S.DURATION_S} s, ${S.ROUNDS} round(s); ` +
       `servers on core ${S.SERVER_CPU}, load on core ${S.LOADGEN_CPU}`,
   );
+  if (runPgl) PGL.ensureInstalled();
   await loadData({ pgAdminUrl: S.PG_ADMIN_URL, pgUrl: S.PG_URL, mysqlAdminUrl: S.MYSQL_ADMIN_URL, mysqlUrl: S.MYSQL_URL, scale: S.SCALE, needMysql, shapeIndex });
   await prepareUsers();
   const checked = profileOnly ? profileShapes : selected;
@@ -545,7 +668,11 @@ async function prepareUsers() {
       for (const shape of selected) {
         // Alternate which server goes first, so a drift in the machine's load hits both alike.
         const pairs = [];
-        if (runRaw) pairs.push(round % 2 ? ['raw', 'datagate'] : ['datagate', 'raw']);
+        if (runRaw) {
+          // raw, PostGraphile and datagate back to back; reversed every other round, so each pair alternates.
+          const group = pglSelected.includes(shape) ? ['raw', 'postgraphile', 'datagate'] : ['raw', 'datagate'];
+          pairs.push(round % 2 ? group : group.reverse());
+        }
         if (runRoles) pairs.push(round % 2 ? ['alice', 'erin'] : ['erin', 'alice']);
         for (const pair of pairs)
           for (const who of pair) runs.push({ round, shape, server: who, result: await measure(who, shape, { label: `${shape} ${whoLabel(who)} (round ${round}/${S.ROUNDS})` }) });
@@ -554,6 +681,7 @@ async function prepareUsers() {
     results.push(...best(runs));
     const out = [];
     if (runRaw) out.push(textTable(table(ofComparison(results, 'raw'))), textTable(ratioRows(ratios(results, runs))));
+    if (pglSelected.length) out.push(textTable(pglRatioRows(pglRatios(results, runs))));
     if (runRoles) out.push(textTable(table(ofComparison(results, 'roles'))), textTable(roleRatioRows(roleRatios(results, runs))));
     process.stdout.write('\n' + out.join('\n\n') + '\n');
   }

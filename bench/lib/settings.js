@@ -42,7 +42,7 @@ module.exports = {
   POOL_SIZE: 10,
   CONNECTIONS: Number(process.env.BENCH_CONNECTIONS ?? 16),
   WARMUP_S: seconds('BENCH_WARMUP', 5),
-  DURATION_S: seconds('BENCH_DURATION', 15),
+  DURATION_S: seconds('BENCH_DURATION', 10),
   /** Measured rounds per (shape, server); the table reports the best round. */
   ROUNDS: Number(process.env.BENCH_ROUNDS ?? 2),
   SERVER_CPU: process.env.BENCH_SERVER_CPU ?? '0',
