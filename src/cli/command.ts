@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { ExportShapeError } from '../server/export/ExportShapeError';
 
 /** A failure the user can fix: its message is printed, the exit code is 1, no stack. */
 export class CliFailure extends Error {}
@@ -9,7 +10,7 @@ export function command(run: (argv: string[]) => Promise<number>): (argv: string
     try {
       return await run(argv);
     } catch (e) {
-      if (e instanceof CliFailure || e instanceof ConfigError) {
+      if (e instanceof CliFailure || e instanceof ConfigError || e instanceof ExportShapeError) {
         console.error(e.message);
         return 1;
       }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { LineageEntry } from '../graph';
 import { command, CliFailure, parseOrFail } from './command';
-import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS } from './exportQuery';
+import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS } from '../server/export/exportQuery';
 import { csvFormat, FORMATS, jsonlFormat, mergeLineage, type Format } from './exportRows';
 import { mintUserToken } from './token';
 

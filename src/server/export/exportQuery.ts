@@ -10,13 +10,13 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { CliFailure } from './command';
+import { ExportShapeError } from './ExportShapeError';
 
 /** Names the export adds to the caller's query; the gateway's schema never uses them. */
 export const AFTER_VARIABLE = 'datagateExportAfter';
 export const PAGE_ALIAS = 'datagateExportPage';
 
-/** What `datagate export` sends, and where in each answer the rows are. */
+/** What an export (`datagate export`, the console's CSV download) sends, and where in each answer the rows are. */
 export interface ExportQuery {
   /** The query to send (for a connection: with `after: $datagateExportAfter` and `pageInfo` added). */
   readonly text: string;
@@ -39,35 +39,35 @@ export function prepareExportQuery(text: string, variables: Record<string, unkno
   try {
     doc = parse(text);
   } catch (e) {
-    throw new CliFailure(`the query does not parse: ${(e as Error).message}`);
+    throw new ExportShapeError(`the query does not parse: ${(e as Error).message}`);
   }
   const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (ops.length !== 1) throw new CliFailure(`the query file must hold exactly one operation, found ${ops.length}`);
+  if (ops.length !== 1) throw new ExportShapeError(`the query file must hold exactly one operation, found ${ops.length}`);
   const op = ops[0];
-  if (op.operation !== 'query') throw new CliFailure(`export runs queries only, found a ${op.operation}`);
+  if (op.operation !== 'query') throw new ExportShapeError(`export runs queries only, found a ${op.operation}`);
   const fragments = new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const roots = op.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value !== '__typename');
   if (roots.length !== 1 || roots.length !== op.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && s.name.value === '__typename')).length)
-    throw new CliFailure(
+    throw new ExportShapeError(
       `export reads one root field (one entity's list, connection, lookup or aggregate), found ${roots.length ? roots.map((r) => (r.alias ?? r.name).value).join(', ') : 'none'}: export each on its own`,
     );
   const root = roots[0];
   const rootKey = (root.alias ?? root.name).value;
-  if (!root.selectionSet) throw new CliFailure(`"${rootKey}" returns no objects: export needs a root field with a selection of fields`);
+  if (!root.selectionSet) throw new ExportShapeError(`"${rootKey}" returns no objects: export needs a root field with a selection of fields`);
 
   const edges = childField(root.selectionSet, 'edges', fragments);
   const edgesNode = edges?.selectionSet ? childField(edges.selectionSet, 'node', fragments) : undefined;
   const nodes = childField(root.selectionSet, 'nodes', fragments);
   const rowField = edgesNode ?? nodes;
   if (!rowField) {
-    if (pageSize !== undefined) throw new CliFailure(`--page-size applies to a connection (edges { node } or nodes), and "${rootKey}" is not one`);
+    if (pageSize !== undefined) throw new ExportShapeError(`--page-size applies to a connection (edges { node } or nodes), and "${rootKey}" is not one`);
     return { text, rootKey, connection: null, columns: leafPaths(root.selectionSet, fragments) };
   }
-  if (!rowField.selectionSet) throw new CliFailure(`"${rootKey}" selects its rows without fields`);
+  if (!rowField.selectionSet) throw new ExportShapeError(`"${rootKey}" selects its rows without fields`);
 
   const after = root.arguments?.find((a) => a.name.value === 'after');
   const start = after ? valueOf(after.value, variables) : null;
-  if (start !== null && typeof start !== 'string') throw new CliFailure('`after` must be a cursor string');
+  if (start !== null && typeof start !== 'string') throw new ExportShapeError('`after` must be a cursor string');
   const args: ArgumentNode[] = (root.arguments ?? []).filter((a) => a.name.value !== 'after' && !(pageSize !== undefined && a.name.value === 'first'));
   args.push(argument('after', { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: AFTER_VARIABLE } }));
   if (pageSize !== undefined) args.push(argument('first', { kind: Kind.INT, value: String(pageSize) }));

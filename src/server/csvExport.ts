@@ -1,0 +1,154 @@
+import { once } from 'node:events';
+import type http from 'node:http';
+import { csvFormat } from './export/csvFormat';
+import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS, type ExportQuery } from './export/exportQuery';
+import { ExportShapeError } from './export/ExportShapeError';
+import { ROLE_HEADER, sendJson, type RouteHandler } from './httpServer';
+
+/** Request headers a page request carries over from the caller: who asks, as which role, under which id. */
+const FORWARDED = ['authorization', ROLE_HEADER, 'x-request-id'] as const;
+
+const problem = (message: string, code: string, extra: Record<string, unknown> = {}) => ({ errors: [{ message, extensions: { code, ...extra } }] });
+
+interface Answer {
+  status: number;
+  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+/**
+ * `POST /export.csv` with `{ query, variables?, filename? }` (JSON) and the caller's token: the rows
+ * of the query's one root field as CSV, streamed. A connection is followed page by page; each page
+ * is an ordinary request to this gateway's own /graphql over loopback with the caller's headers, so
+ * authentication, the role's schema, policies, masks, limits and the audit record are exactly those
+ * of the screen; only one page is held in memory at a time, and a slow client slows the paging
+ * (backpressure). Problems found before the first byte answer JSON with a status; a failure after
+ * that aborts the response, so a download never looks complete when it is not.
+ */
+export function csvExportRoute(opts: { maxBodyBytes: number }): RouteHandler {
+  return async (req, res) => {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return sendJson(res, 405, problem('send POST /export.csv with a JSON body { "query": "...", "variables": {...} } and your token as Authorization: Bearer', 'METHOD_NOT_ALLOWED'));
+    }
+    const text = await readBody(req, opts.maxBodyBytes);
+    if (text === null) return sendJson(res, 413, problem(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
+    let input: { query?: unknown; variables?: unknown; filename?: unknown; operationName?: unknown };
+    try {
+      input = JSON.parse(text);
+    } catch {
+      return sendJson(res, 400, problem('the body is not JSON: send { "query": "...", "variables": {...} } with content-type application/json', 'BAD_REQUEST'));
+    }
+    if (typeof input?.query !== 'string' || !input.query.trim()) return sendJson(res, 400, problem('which rows? send { "query": "query { customersConnection(first: 500) { edges { node { id name } } } }" }', 'BAD_REQUEST'));
+    const variables = input.variables && typeof input.variables === 'object' && !Array.isArray(input.variables) ? (input.variables as Record<string, unknown>) : {};
+    let q: ExportQuery;
+    try {
+      q = prepareExportQuery(input.query, variables);
+    } catch (e) {
+      if (e instanceof ExportShapeError) return sendJson(res, 400, problem(e.message, 'BAD_EXPORT_QUERY'));
+      throw e;
+    }
+    const filename = safeFilename(typeof input.filename === 'string' ? input.filename : q.rootKey);
+    const rowsAt = q.connection ? `${q.rootKey}.${q.connection.rows === 'edges' ? 'edges.node' : 'nodes'}` : q.rootKey;
+    const format = csvFormat(q.columns, rowsAt);
+    const endpoint = loopbackUrl(req);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    for (const h of FORWARDED) {
+      const v = req.headers[h];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    const page = async (after: string | null): Promise<Answer> => {
+      const r = await fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: q.text, variables: q.connection ? { ...variables, [AFTER_VARIABLE]: after } : variables, operationName: input.operationName ?? undefined }),
+      });
+      return { status: r.status, body: (await r.json()) as Answer['body'] };
+    };
+
+    let gone = false;
+    res.on('close', () => (gone = !res.writableFinished));
+    let after = q.connection?.after ?? null;
+    let first = true;
+    try {
+      for (;;) {
+        const answer = await page(after);
+        const refused = answer.status !== 200 || answer.body.errors?.length;
+        if (refused) {
+          if (first) return sendJson(res, answer.status === 200 ? 400 : answer.status, answer.body);
+          throw new Error(`page after ${after} failed: ${answer.body.errors?.[0]?.message ?? answer.status}`);
+        }
+        const root = answer.body.data?.[q.rootKey] as Record<string, unknown> | unknown[] | null | undefined;
+        let lines: string;
+        try {
+          lines = format.lines(rowsOf(root, q.connection?.rows));
+        } catch (e) {
+          if (first && e instanceof ExportShapeError) return sendJson(res, 400, problem(e.message, 'BAD_EXPORT_QUERY'));
+          throw e;
+        }
+        if (first) {
+          res.writeHead(200, {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': `attachment; filename="${filename}.csv"`,
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+          });
+          first = false;
+          if (!(await write(res, format.header + lines))) return;
+        } else if (!(await write(res, lines))) return;
+        if (gone) return;
+        if (!q.connection) break;
+        const info = (root as Record<string, unknown> | null)?.[PAGE_ALIAS] as { endCursor: string | null; hasNextPage: boolean } | undefined;
+        if (!info?.hasNextPage || !info.endCursor) break;
+        after = info.endCursor;
+      }
+      res.end();
+    } catch (e) {
+      if (!res.headersSent) return sendJson(res, 502, problem(`the export could not read its first page: ${(e as Error).message}`, 'EXPORT_FAILED'));
+      res.destroy(e as Error);
+    }
+  };
+}
+
+/** Writes and waits for the client to take it; false once the client has gone. */
+async function write(res: http.ServerResponse, text: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (text && !res.write(text)) {
+    await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  }
+  return !res.destroyed;
+}
+
+function rowsOf(root: Record<string, unknown> | unknown[] | null | undefined, connection: 'edges' | 'nodes' | undefined): unknown[] {
+  if (root === null || root === undefined) return [];
+  if (connection === 'edges') return ((root as Record<string, unknown>).edges as { node: unknown }[]).map((e) => e.node);
+  if (connection === 'nodes') return (root as Record<string, unknown>).nodes as unknown[];
+  return Array.isArray(root) ? root : [root];
+}
+
+/** This gateway's own /graphql, at the address the request came in on. */
+function loopbackUrl(req: http.IncomingMessage): string {
+  const addr = req.socket.localAddress ?? '127.0.0.1';
+  const host = addr.includes(':') ? `[${addr}]` : addr;
+  return `http://${host}:${req.socket.localPort}/graphql`;
+}
+
+function safeFilename(name: string): string {
+  return name.replace(/\.csv$/i, '').replace(/[^\w.-]+/g, '_').slice(0, 100) || 'export';
+}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > max) return resolve(null);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
