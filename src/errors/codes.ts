@@ -19,6 +19,14 @@ export const ErrorCode = {
   SOURCE_TIMEOUT: 'SOURCE_TIMEOUT',
   SOURCE_AUTH_FAILED: 'SOURCE_AUTH_FAILED',
   SOURCE_QUERY_FAILED: 'SOURCE_QUERY_FAILED',
+  /** More statements wait for the source's connections than its `maxQueue`, or every connection stayed busy past `connectTimeout`. */
+  SOURCE_BUSY: 'SOURCE_BUSY',
+  /** The source's circuit breaker is open after repeated connection failures: refused at once, no connection tried. */
+  SOURCE_CIRCUIT_OPEN: 'SOURCE_CIRCUIT_OPEN',
+  /** The request ran past `limits.requestTimeout`: its statements still running were cancelled. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** The client went away before the answer: the request's running statements were cancelled. */
+  REQUEST_CANCELLED: 'REQUEST_CANCELLED',
   UNSUPPORTED: 'UNSUPPORTED',
   /** The audit log cannot write its records and `audit.onStoreFailure` is `refuse`: no unrecorded reads. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',

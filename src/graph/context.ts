@@ -61,11 +61,16 @@ export interface RequestContext {
    * arguments and selection are the same for all parents in one request, so they are planned once.
    */
   readonly perField: WeakMap<readonly FieldNode[], unknown>;
+  /**
+   * Aborts at the request's deadline or when its client goes away (src/graph/deadline.ts): statements
+   * still running are cancelled on their servers and their fields fail with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** `user` is this request's own: `access` may be shared by users alike (same roles and attributes). */
-export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess): RequestContext {
-  return { runtime, requestId, user, access, now: new Date(), loaders: new Map(), trace: [], perField: new WeakMap() };
+export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess, signal?: AbortSignal): RequestContext {
+  return { runtime, requestId, user, access, now: new Date(), loaders: new Map(), trace: [], perField: new WeakMap(), signal };
 }
 
 /** Rows of `entity` this request may read: the caller's policy AND the entity's retention period. */

@@ -27,7 +27,7 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
   const source = ctx.runtime.sources.get(plan.entity.source);
   invariant(source, `no adapter for source ${plan.entity.source}`);
   const started = performance.now();
-  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan);
+  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan, ctx.signal && { signal: ctx.signal });
   ctx.trace.push({
     source: source.name,
     entity: plan.entity.name,

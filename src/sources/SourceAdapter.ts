@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../config';
 import type { Plan } from '../planning';
+import type { BreakerState } from './CircuitBreaker';
 
 /** The SQL engine that actually answers; a `mysql`-dialect source runs on SQLite when embedded. */
 export type Engine = 'postgres' | 'mysql' | 'sqlite';
@@ -27,6 +28,44 @@ export interface CompiledQuery {
 
 export type Row = Record<string, unknown>;
 
+export interface RunOptions {
+  /**
+   * Aborting it fails the statement at once with the signal's reason (a DatagateError: REQUEST_TIMEOUT,
+   * REQUEST_CANCELLED) and cancels it on the server (PostgreSQL pg_cancel_backend, MySQL/MariaDB
+   * KILL QUERY, both from a connection of their own). Embedded engines have nothing to cancel.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** A source's load and health right now, cheap enough to read on every metrics scrape. */
+export interface SourceStats {
+  readonly breaker: BreakerState;
+  readonly pool: {
+    /** Connections running a statement. */
+    readonly used: number;
+    /** Open connections idle in the pool. */
+    readonly free: number;
+    /** Acquisitions the pool has not served yet. */
+    readonly pending: number;
+    /** Connections being opened. */
+    readonly creating: number;
+    readonly max: number;
+  };
+  /** Statements waiting for a connection (at most `maxQueue`). */
+  readonly queued: number;
+  /** Statements holding a connection. */
+  readonly running: number;
+  /** Totals since the source opened. */
+  readonly totals: {
+    /** Refused with SOURCE_BUSY. */
+    readonly busy: number;
+    /** Refused with SOURCE_CIRCUIT_OPEN. */
+    readonly circuitOpen: number;
+    /** Given up by their request (deadline, client gone) while waiting or running. */
+    readonly cancelled: number;
+  };
+}
+
 export interface SourceAdapter {
   /** Source name from datagate.yaml. */
   readonly name: string;
@@ -38,9 +77,11 @@ export interface SourceAdapter {
   /** Pure: plan → SQL text and bindings for this engine. */
   compile(plan: Plan): CompiledQuery;
   /** Runs compiled SQL and returns raw driver rows. Errors are classified (SOURCE_*), never raw driver errors. */
-  run(query: CompiledQuery): Promise<Row[]>;
+  run(query: CompiledQuery, opts?: RunOptions): Promise<Row[]>;
   /** compile + run + decode: rows keyed by field name with canonical values. */
-  execute(plan: Plan): Promise<Row[]>;
+  execute(plan: Plan, opts?: RunOptions): Promise<Row[]>;
+  /** Breaker, pool and queue, O(1): what metrics and health read. */
+  stats(): SourceStats;
   ping(): Promise<void>;
   /**
    * About how many rows the entity's table holds, for the catalog: the engine's statistics where it

@@ -1,16 +1,17 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../config';
+import type { Dialect, SourceConfig } from '../config';
+import { SOURCE_GUARD_DEFAULTS } from '../config/schema';
 import type { FieldType } from '../model';
 import type { Plan } from '../planning';
-import { classifySourceError } from './classifyError';
+import type { BreakerOptions } from './CircuitBreaker';
+import { createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
 import { createRowDecoder, decodeAggregate } from './decode';
 import type { CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
 import { compilePlan } from './sql/compile';
 import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
 
-/** How an engine sends one statement: `sql` uses `?` markers; `name` identifies it for server-side prepared statements. */
-export type RunStatement = (sql: string, bindings: readonly unknown[], name: string) => Promise<Row[]>;
+export type { RunStatement } from './createStatementRunner';
 
 export interface AdapterParts {
   name: string;
@@ -18,8 +19,20 @@ export interface AdapterParts {
   knex: Knex;
   sql: SqlDialect;
   run: RunStatement;
+  /** From the source's config: statements that may wait for a connection, and the circuit breaker. */
+  guard: { maxQueue: number; breaker: BreakerOptions };
+  /** Cancels the statement running on a connection (server engines only). */
+  cancel?: (conn: Connection) => Promise<unknown>;
+  /** Closes a connection that must not be lent again. */
+  discard?: (conn: Connection) => void;
   onClose?: () => Promise<void>;
 }
+
+/** A source's queue bound and breaker, the defaults where its config (built by hand) leaves them out. */
+export const guardOf = (cfg: SourceConfig): AdapterParts['guard'] => ({
+  maxQueue: cfg.maxQueue ?? SOURCE_GUARD_DEFAULTS.maxQueue,
+  breaker: cfg.breaker ?? SOURCE_GUARD_DEFAULTS.breaker,
+});
 
 /** Statements kept per source; a deployment's query shapes are few, a flood of distinct shapes just starts over. */
 const MAX_PREPARED = 2000;
@@ -40,15 +53,12 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     return d;
   };
   let statements = 0;
+  const runner = createStatementRunner({ source: name, knex, run: parts.run, ...parts.guard, cancel: parts.cancel, discard: parts.discard });
 
-  const run = async (sqlText: string, bindings: readonly unknown[], statementName: string): Promise<Row[]> => {
+  const run = (sqlText: string, bindings: readonly unknown[], statementName: string, signal?: AbortSignal): Promise<Row[]> => {
     // Listeners on the source's knex see every statement, as they would for knex's own queries.
     if (knex.listenerCount('query')) knex.emit('query', { sql: sqlText, bindings, source: name });
-    try {
-      return await parts.run(sqlText, bindings, statementName);
-    } catch (e) {
-      throw classifySourceError(name, e);
-    }
+    return runner(sqlText, bindings, statementName, signal);
   };
 
   const preparedFor = (plan: Plan) => {
@@ -68,10 +78,11 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     capabilities: sql.capabilities,
     knex,
     compile: (plan) => compilePlan(sql, plan),
-    run: (q: CompiledQuery) => run(q.sql, q.bindings, ''),
-    async execute(plan) {
+    run: (q: CompiledQuery, opts) => run(q.sql, q.bindings, '', opts?.signal),
+    stats: runner.stats,
+    async execute(plan, opts) {
       const { p, values } = preparedFor(plan);
-      const rows = await run(p.sql, p.bind(values), p.name);
+      const rows = await run(p.sql, p.bind(values), p.name, opts?.signal);
       switch (plan.kind) {
         case 'select': {
           const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
@@ -127,15 +138,4 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       await parts.onClose?.();
     },
   };
-}
-
-/** Borrows a connection from the knex pool the source owns, and gives it back whatever happens. */
-export async function withConnection<T>(knex: Knex, fn: (conn: any) => Promise<T>): Promise<T> {
-  const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
-  const conn = await client.acquireConnection();
-  try {
-    return await fn(conn);
-  } finally {
-    await client.releaseConnection(conn);
-  }
 }

@@ -1,4 +1,5 @@
-export type { SourceAdapter, Capabilities, CompiledQuery, Engine, Row } from './SourceAdapter';
+export type { SourceAdapter, Capabilities, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
+export type { BreakerState } from './CircuitBreaker';
 export { connectSource, connectSources } from './connectSource';
 export { classifySourceError } from './classifyError';
 export { ROW_NUMBER } from './sql/compile';

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import type { SourceConfig } from '../../config';
-import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
+import { createAdapter, guardOf, type RunStatement } from '../createAdapter';
+import { isReusable } from '../createStatementRunner';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { mysqlDialect } from './dialect';
@@ -33,6 +34,8 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
       min: 0,
       max: cfg.pool,
       idleTimeoutMillis: 30_000,
+      // A connection the adapter discarded (after a cancel or a timeout) is never lent again.
+      validate: isReusable,
       // The session in UTC (TIMESTAMP columns convert to it); server-side statement timeout:
       // MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms).
       afterCreate(conn: { query: (sql: string, cb: (err: unknown) => void) => void }, done: (err: unknown, c: unknown) => void) {
@@ -49,13 +52,23 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
   });
   // Client-side guard if the server stops answering altogether; max_statement_time comes first.
   const timeout = cfg.statementTimeout + 2000;
-  const run: RunStatement = (sql, bindings) =>
-    withConnection(
-      k,
-      (conn) =>
-        new Promise<Row[]>((resolve, reject) =>
-          conn.query({ sql, values: bindings, timeout }, (err: unknown, rows: Row[]) => (err ? reject(err) : resolve(rows))),
-        ),
+  const run: RunStatement = (conn, sql, bindings) =>
+    new Promise<Row[]>((resolve, reject) =>
+      conn.query({ sql, values: bindings, timeout }, (err: unknown, rows: Row[]) => (err ? reject(err) : resolve(rows))),
     );
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: mysqlDialect(), run });
+  return createAdapter({
+    name,
+    dialect: cfg.dialect,
+    knex: k,
+    sql: mysqlDialect(),
+    run,
+    guard: guardOf(cfg),
+    // knex's own: `KILL QUERY <threadId>` on a new connection outside the pool (a full pool cannot block it).
+    cancel: (conn) => (k.client as { cancelQuery(c: unknown): Promise<unknown> }).cancelQuery(conn),
+    // Closes the socket at once: a reply still on its way must not reach the connection's next statement.
+    discard: (conn: { destroy(): void; stream?: { destroy(): void } }) => {
+      conn.destroy();
+      conn.stream?.destroy();
+    },
+  });
 }

@@ -1,7 +1,8 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { SourceConfig } from '../../config';
-import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
+import { createAdapter, guardOf, type RunStatement } from '../createAdapter';
+import { isReusable } from '../createStatementRunner';
 import { wireTimestampToIso } from '../decode';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
@@ -38,19 +39,33 @@ function numbered(sql: string): string {
         query_timeout: cfg.statementTimeout + 2000,
         types: { getTypeParser },
       } as Knex.PgConnectionConfig,
-      pool: { min: 0, max: cfg.pool, idleTimeoutMillis: 30_000 },
+      // A connection the adapter discarded (after a cancel or a timeout) is never lent again.
+      pool: { min: 0, max: cfg.pool, idleTimeoutMillis: 30_000, validate: isReusable },
       acquireConnectionTimeout: cfg.connectTimeout,
     });
     const texts = new Map<string, string>();
     // Named statements: PostgreSQL parses and plans each query shape once per connection.
-    const run: RunStatement = (sql, bindings, statementName) =>
-      withConnection(k, async (conn) => {
-        let text = texts.get(sql);
-        if (text === undefined) texts.set(sql, (text = numbered(sql)));
-        const result = await conn.query(statementName ? { name: statementName, text, values: bindings } : { text, values: bindings });
-        return result.rows as Row[];
-      });
-    return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(false), run });
+    const run: RunStatement = async (conn: pg.Client, sql, bindings, statementName) => {
+      let text = texts.get(sql);
+      if (text === undefined) texts.set(sql, (text = numbered(sql)));
+      const result = await conn.query(statementName ? { name: statementName, text, values: bindings as unknown[] } : { text, values: bindings as unknown[] });
+      return result.rows as Row[];
+    };
+    return createAdapter({
+      name,
+      dialect: cfg.dialect,
+      knex: k,
+      sql: postgresDialect(false),
+      run,
+      guard: guardOf(cfg),
+      // knex's own: `select pg_cancel_backend(pid)` on a new connection outside the pool (a full pool cannot block it).
+      cancel: (conn) => (k.client as { cancelQuery(c: unknown): Promise<unknown> }).cancelQuery(conn),
+      discard: (conn: pg.Client) => {
+        // knex's 'end' listener would log the close as an unexpected disconnection; end() also drops a hung query's socket.
+        conn.removeAllListeners('end');
+        conn.end().catch(() => {});
+      },
+    });
   }
   // Embedded: PGlite, in memory. It allows one connection, so knex-pglite pins the pool to 1.
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -60,7 +75,17 @@ function numbered(sql: string): string {
   const pglite = new PGlite({ parsers: { [DATE_OID]: (v: string) => v, [TIMESTAMP_OID]: wireTimestampToIso, [TIMESTAMPTZ_OID]: (v: string) => wireTimestampToIso(v) } });
   const k = knex({ client: ClientPgLite, dialect: 'postgres', connection: { pglite }, log: knexLog(name) } as unknown as Knex.Config);
   // The pool's one connection is the PGlite instance itself; borrowing it keeps statements out of a running transaction.
-  const run: RunStatement = (sql, bindings) =>
-    withConnection(k, async (db: InstanceType<typeof PGlite>) => (await db.query<Row>(numbered(sql), bindings as unknown[])).rows);
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: postgresDialect(true), run, onClose: async () => { if (!pglite.closed) await pglite.close(); } });
+  const run: RunStatement = async (db: InstanceType<typeof PGlite>, sql, bindings) => (await db.query<Row>(numbered(sql), bindings as unknown[])).rows;
+  // In-process: a statement cannot be cancelled (a deadline still fails its field at once).
+  return createAdapter({
+    name,
+    dialect: cfg.dialect,
+    knex: k,
+    sql: postgresDialect(true),
+    run,
+    guard: guardOf(cfg),
+    onClose: async () => {
+      if (!pglite.closed) await pglite.close();
+    },
+  });
 }

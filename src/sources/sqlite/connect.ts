@@ -1,7 +1,7 @@
 import knex from 'knex';
 import type { SourceConfig } from '../../config';
 import type Database from 'better-sqlite3';
-import { createAdapter, withConnection, type RunStatement } from '../createAdapter';
+import { createAdapter, guardOf, type RunStatement } from '../createAdapter';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
 import { sqliteDialect } from './dialect';
@@ -26,16 +26,16 @@ export async function connectSqlite(name: string, cfg: SourceConfig): Promise<So
   });
   // Prepared statements per connection, by SQL text.
   const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-  const run: RunStatement = (sql, bindings) =>
-    withConnection(k, async (db: Database.Database) => {
-      let cache = statements.get(db);
-      if (!cache) statements.set(db, (cache = new Map()));
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        if (cache.size >= 2000) cache.clear();
-        cache.set(sql, (stmt = db.prepare(sql)));
-      }
-      return stmt.all(...bindings) as Row[];
-    });
-  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: sqliteDialect(!cfg.url), run });
+  const run: RunStatement = async (db: Database.Database, sql, bindings) => {
+    let cache = statements.get(db);
+    if (!cache) statements.set(db, (cache = new Map()));
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= 2000) cache.clear();
+      cache.set(sql, (stmt = db.prepare(sql)));
+    }
+    return stmt.all(...bindings) as Row[];
+  };
+  // Synchronous and in-process: nothing to cancel, and a deadline can only fail the statements after it.
+  return createAdapter({ name, dialect: cfg.dialect, knex: k, sql: sqliteDialect(!cfg.url), run, guard: guardOf(cfg) });
 }
