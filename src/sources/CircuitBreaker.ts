@@ -64,8 +64,9 @@ export class CircuitBreaker {
         if (s.kind !== 'closed' || s.failures !== 0) this.state = CLOSED;
         return;
       case 'failed': {
-        // A statement admitted before the breaker opened, failing after: it is open already.
-        if (s.kind === 'open') return;
+        // A statement admitted before the breaker opened, failing after: it is open already, and
+        // while half-open only the probe's own outcome decides.
+        if (s.kind === 'open' || (s.kind === 'half-open' && !probe)) return;
         const now = this.now();
         const fresh = s.kind === 'closed' && (s.failures === 0 || now - s.since > this.opts.window);
         const failures = s.kind === 'half-open' ? this.opts.failures : fresh ? 1 : s.failures + 1;

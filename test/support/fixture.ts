@@ -222,6 +222,8 @@ export interface SourceSpec {
   url?: string;
   statementTimeout?: string;
   connectTimeout?: string;
+  /** More keys of the source, each a YAML value: `{ pool: '1', breaker: '{ failures: 3, openFor: 1s }' }`. */
+  options?: Record<string, string>;
 }
 
 /** Writes datagate.yaml and the model into a temp folder and starts a gateway on a free port. */
@@ -247,6 +249,7 @@ export async function startGateway(
     lines.push(`  ${name}:`, `    dialect: ${s.dialect}`);
     if (s.url) lines.push(`    url: ${JSON.stringify(s.url)}`);
     lines.push(`    statementTimeout: ${s.statementTimeout ?? '5s'}`, `    connectTimeout: ${s.connectTimeout ?? '2s'}`);
+    for (const [k, v] of Object.entries(s.options ?? {})) lines.push(`    ${k}: ${v}`);
   }
   if (opts.limits) lines.push('limits:', ...Object.entries(opts.limits).map(([k, v]) => `  ${k}: ${v}`));
   if (opts.extraConfig) lines.push(opts.extraConfig);
