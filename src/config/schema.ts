@@ -124,6 +124,8 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       /** Secret that signs pagination cursors; a random one per process when unset. */
       cursorSecret: z.string().min(16).optional(),
+      /** Log level of the gateway's JSON lines on stderr (LOG_LEVEL in the environment wins); `info` writes one access line per request. */
+      logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     })
     .prefault({}),
   sources: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'source names are lower_snake_case'), sourceSchema),

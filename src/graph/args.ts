@@ -14,7 +14,7 @@ export interface ListArgs {
  * A limit above the maximum is refused, not clamped: a client silently given fewer rows than
  * it asked for would take a partial answer for the whole.
  */
-export function checkLimit(runtime: Runtime, name: string, value: unknown, maxRows?: number): number {
+export function checkLimit(runtime: Pick<Runtime, 'limits'>, name: string, value: unknown, maxRows?: number): number {
   if (value === undefined || value === null) return maxRows !== undefined ? Math.min(runtime.limits.defaultLimit, maxRows) : runtime.limits.defaultLimit;
   const n = value as number;
   if (!Number.isInteger(n) || n < 0) throw badInput(`\`${name}\` must be a whole number ≥ 0, found ${n}`);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type LoadedConfig } from '../config';
 import { AuditLog, createAccessBook, createRowEstimates, type Governance } from '../governance';
 import { createQualityMonitor } from '../governance/quality';
@@ -14,7 +15,10 @@ import { createPolicyEngine, loadPolicies } from '../policy';
 import { connectSources, type SourceAdapter } from '../sources';
 import { insertAuditRecords } from '../store';
 import { openMetadataStore } from '../store/openMetadataStore';
-import type { Logger } from './formatError';
+import { createErrorRequests, type Logger } from './formatError';
+import { createLogger, logLevelOf } from './logger';
+import { metricsPlugin, RequestMetrics } from './plugins/metrics';
+import { instrumentSources } from './sourceMetrics';
 import { createHttpHandler, type RouteHandler } from './httpServer';
 import { createMetricsRegistry, metricsRoute } from './metrics';
 import { readyRoute } from './readiness';
@@ -30,7 +34,10 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Runs after sources open and before the schema is served (the demo seeds embedded sources here). */
   prepareSources?: (sources: ReadonlyMap<string, SourceAdapter>, loaded: LoadedConfig) => Promise<void>;
+  /** Where logs go; default: the gateway's own pino logger (level from LOG_LEVEL or server.logLevel) on stderr. */
   log?: Logger;
+  /** The gateway's own pino logger, writing here instead of stderr (tests read its lines). Ignored with `log`. */
+  logDestination?: DestinationStream;
 }
 
 export interface Gateway {
@@ -45,11 +52,21 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const defaultLog: Logger = (r) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...r }) + '\n');
+/** Field names whose values a log must never show: every field some role masks, and every field tagged pii. */
+function sensitiveFields(registry: ReturnType<typeof loadModel>, policies: ReturnType<typeof loadPolicies>): Set<string> {
+  const out = new Set<string>();
+  for (const role of policies.roles.values()) for (const fields of role.masks.values()) for (const f of fields.keys()) out.add(f);
+  for (const e of registry.entities.values())
+    for (const f of e.fields.values())
+      if (f.tags.includes('pii')) {
+        out.add(f.name);
+        out.add(f.column);
+      }
+  return out;
+}
 
 /** Loads the deployment (every problem reported at once), opens sources, builds the schema. */
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
-  const log = opts.log ?? defaultLog;
   const loaded = loadConfig(opts.configFile, opts.env ?? process.env);
   const { config } = loaded;
   const registry = loadModel(path.resolve(loaded.dir, config.model), Object.keys(config.sources));
@@ -57,6 +74,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     attributes: Object.keys(config.identity.claims.attributes),
     anonymousRole: config.identity.anonymousRole,
   });
+  // One pino logger per gateway (JSON lines on stderr), unless the caller brings its own.
+  const log: Logger = opts.log ?? createLogger({ level: logLevelOf(config.server.logLevel, opts.env ?? process.env), fields: sensitiveFields(registry, policies), destination: opts.logDestination });
   const jwt = config.identity.jwt;
   // Without key material the gateway accepts no token: every request is the anonymous role.
   const verifier: TokenVerifier | null = jwt.secret || jwt.jwksFile || jwt.jwksUrl ? createTokenVerifier(config.identity, loaded.dir) : null;
@@ -77,6 +96,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     sources = await connectSources(config.sources);
     await opts.prepareSources?.(sources, loaded);
+    const metrics = createMetricsRegistry();
+    // Statement latency and errors per source, pool and breaker gauges: every part below sees the instrumented adapters.
+    sources = instrumentSources(sources, metrics);
     const runtime: Runtime = {
       registry,
       sources,
@@ -85,7 +107,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       cursorKey: config.server.cursorSecret ? Buffer.from(config.server.cursorSecret) : randomBytes(32),
       policy,
     };
-    const metrics = createMetricsRegistry();
     const access = createAccessBook(store, registry, policy, { pollIntervalMs: config.access.pollInterval, maxDays: config.access.maxDays, log });
     await access.start();
     stops.push(() => access.stop());
@@ -97,12 +118,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const audit = new AuditLog((records) => insertAuditRecords(store, records), metrics, { ...config.audit, log });
     stops.push(() => audit.close());
     const governance: Governance = { store, metrics, access, quality, audit, rowEstimate: createRowEstimates(sources) };
-    const plugins: ApolloServerPlugin<RequestContext>[] = [auditPlugin(audit), qualityPlugin(quality), lineagePlugin()];
-    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)], ['/ready', readyRoute(audit)]]);
-    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins);
+    const requestMetrics = new RequestMetrics(metrics);
+    const errorRequests = createErrorRequests();
+    const plugins: ApolloServerPlugin<RequestContext>[] = [errorRequests.plugin, metricsPlugin(requestMetrics, log), auditPlugin(audit), qualityPlugin(quality), lineagePlugin()];
+    let closing = false;
+    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)], ['/ready', readyRoute({ audit, sources, store, storeRequired: config.audit.onStoreFailure !== 'serve', closing: () => closing })]]);
+    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins, errorRequests.requestIdOf);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
-    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024, governance, routes });
+    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024, governance, routes, log, metrics: requestMetrics });
     const server = http.createServer(http_.handler);
     server.keepAliveTimeout = 65_000;
     return {
@@ -119,17 +143,33 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
             resolve(`http://${a.address === '0.0.0.0' || a.address === '::' ? 'localhost' : a.address}:${a.port}/graphql`);
           });
         }),
-      /** Stops accepting, lets requests in flight finish (10 s at most), then closes Apollo and the sources. */
+      /**
+       * In this order: stop accepting connections (and answer /ready 503 on those still open), let
+       * requests in flight finish (10 s at most), flush the audit log, stop background schedules,
+       * close the sources' pools and the metadata store. Each step is logged.
+       */
       async close() {
+        if (closing) return;
+        closing = true;
+        const t0 = performance.now();
+        const step = (msg: string) => log({ level: 'info', component: 'shutdown', msg, ms: Math.round(performance.now() - t0) });
         const closed = new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
         server.closeIdleConnections();
-        await http_.drain(10_000);
+        step('stopped accepting connections');
+        const finished = await http_.drain(10_000);
+        step(finished ? 'requests in flight finished' : 'grace period over: requests still in flight are cut');
         server.closeAllConnections();
         await closed;
         await roleServers.stop();
-        await Promise.allSettled(stops.map((stop) => stop()));
+        // The audit log drains first (the last requests' records), then the schedules stop.
+        await audit.close().catch(() => {});
+        step('audit log flushed');
+        await Promise.allSettled([access.stop(), quality.stop()]);
+        step('schedules stopped');
         await Promise.allSettled([...sources.values()].map((s) => s.close()));
         await store.close();
+        step('sources and metadata store closed');
+        await log.flush?.();
       },
     };
   } catch (e) {

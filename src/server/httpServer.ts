@@ -1,12 +1,14 @@
 import { HeaderMap } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { isDatagateError } from '../errors';
+import { describeError, isDatagateError, scrubValues } from '../errors';
 import { createRequestContext, type Runtime } from '../graph';
 import type { Governance } from '../governance';
 import { AuthenticationError, type TokenVerifier, type User } from '../identity';
 import type { GatewayContext } from '../../resolvers/context';
 import { auditRefusedRequest } from './plugins/audit';
+import { logs, type Logger } from './logger';
+import type { RequestMetrics } from './plugins/metrics';
 import { healthBody } from './readiness';
 import type { RoleServers } from './roleServers';
 
@@ -18,11 +20,15 @@ export interface HttpOptions {
   governance: Governance;
   /** Other routes by exact path (`/metrics`, `/ready`); `/graphql` and `/health` are built in. */
   routes?: ReadonlyMap<string, RouteHandler>;
+  /** The access log (one info line per GraphQL request; probes and scrapes at debug) and internal errors. */
+  log?: Logger;
+  /** Counts requests refused before Apollo (401, 403, 413, bad JSON); the metrics plugin counts the rest. */
+  metrics?: RequestMetrics;
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, requestId?: string): void {
   const s = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(s) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(s), ...(requestId ? { 'x-request-id': requestId } : {}) });
   res.end(s);
 }
 
@@ -72,21 +78,27 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       if (--inFlight === 0) drained?.();
     }
   };
-  /** Resolves once no request is being handled (or after `graceMs`). */
+  /** Resolves once no request is being handled (true), or after `graceMs` (false). */
   const drain = (graceMs: number) =>
-    new Promise<void>((resolve) => {
-      if (inFlight === 0) return resolve();
-      const timer = setTimeout(resolve, graceMs);
+    new Promise<boolean>((resolve) => {
+      if (inFlight === 0) return resolve(true);
+      const timer = setTimeout(() => resolve(false), graceMs);
       drained = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
+  const log = opts.log;
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const startedMs = performance.now();
     const q = req.url?.indexOf('?') ?? -1;
     const path = q >= 0 ? req.url!.slice(0, q) : (req.url ?? '/');
     const search = q >= 0 ? req.url!.slice(q) : '';
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
+    /** The request's context once built: the metrics plugin files its operation and role set under it. */
+    let ctx: GatewayContext | undefined;
+    /** A request answered before Apollo: counted here, with the operation its body names. */
+    let refused: { outcome: string; body: unknown } | undefined;
     try {
       if (path === '/health') return sendJson(res, 200, healthBody(opts.governance.audit));
       const route = opts.routes?.get(path);
@@ -95,19 +107,22 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       let body: unknown = undefined;
       if (req.method === 'POST') {
         const text = await readBody(req, opts.maxBodyBytes);
-        if (text === null) return sendJson(res, 413, errorBody(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
+        if (text === null) {
+          refused = { outcome: 'rejected', body: undefined };
+          return sendJson(res, 413, errorBody(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'), requestId);
+        }
         const type = req.headers['content-type'] ?? '';
         if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
           try {
             body = text.length ? JSON.parse(text) : undefined;
           } catch {
-            return sendJson(res, 400, errorBody('request body is not valid JSON', 'BAD_REQUEST'));
+            refused = { outcome: 'rejected', body: undefined };
+            return sendJson(res, 400, errorBody('request body is not valid JSON', 'BAD_REQUEST'), requestId);
           }
         } else body = text;
       }
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
       let access, user: User | undefined;
       try {
         user = await authenticate(req);
@@ -120,16 +135,20 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
         if (e instanceof AuthenticationError || isDatagateError(e))
           auditRefusedRequest(opts.governance.audit, { requestId, at: new Date(), startedMs, code: e.code, message: e.message, body, userId: user?.id ?? null });
         if (e instanceof AuthenticationError) {
+          refused = { outcome: 'denied', body };
           res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${e.reason.replace(/"/g, "'")}"`);
-          return sendJson(res, 401, { errors: [{ message: e.message, extensions: { code: e.code, reason: e.reason } }] });
+          return sendJson(res, 401, { errors: [{ message: e.message, extensions: { code: e.code, reason: e.reason } }] }, requestId);
         }
-        if (isDatagateError(e)) return sendJson(res, 403, errorBody(e.message, e.code));
+        if (isDatagateError(e)) {
+          refused = { outcome: 'denied', body };
+          return sendJson(res, 403, errorBody(e.message, e.code), requestId);
+        }
         throw e;
       }
       const apollo = await servers.forView(access.view);
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
-        context: async () => Object.assign(createRequestContext(runtime, requestId, user, access), { governance: opts.governance }) as GatewayContext,
+        context: async () => (ctx = Object.assign(createRequestContext(runtime, requestId, user, access), { governance: opts.governance }) as GatewayContext),
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -142,10 +161,36 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
         res.end();
       }
-    } catch {
-      if (!res.headersSent) sendJson(res, 500, errorBody('internal error', 'INTERNAL_SERVER_ERROR'));
+    } catch (e) {
+      log?.({ level: 'error', requestId, errorId: requestId, msg: `internal error: ${scrubValues(e instanceof Error ? e.message : String(e))}`, error: describeError(e) });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: `internal error (id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId: requestId } }] }, requestId);
       else res.destroy();
+    } finally {
+      const seconds = (performance.now() - startedMs) / 1000;
+      let summary = ctx && opts.metrics?.summaries.get(ctx.trace);
+      if (refused && opts.metrics) summary = opts.metrics.observe(operationNameOf(refused.body), '(none)', refused.outcome, seconds);
+      // Probes, scrapes and the console's files come often: debug, not info.
+      const level = path === '/graphql' ? 'info' : 'debug';
+      if (log && logs(log, level))
+        log({
+          level,
+          msg: 'request',
+          requestId,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1e6) / 1000,
+          ...(summary ? { operation: summary.operation, roleSet: summary.roleSet, outcome: summary.outcome } : {}),
+        });
     }
   };
   return { handler, drain };
+}
+
+/** The operation a refused request's body names (`operationName`, else the query's first `query Name`), for its metric label. */
+function operationNameOf(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const b = body as { operationName?: unknown; query?: unknown };
+  if (typeof b.operationName === 'string' && /^[_A-Za-z]\w*$/.test(b.operationName)) return b.operationName;
+  return typeof b.query === 'string' ? (/^\s*(?:query|mutation|subscription)\s+([_A-Za-z]\w*)/.exec(b.query)?.[1] ?? null) : null;
 }

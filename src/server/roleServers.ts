@@ -29,6 +29,8 @@ export function createRoleServers(
   log: Logger,
   /** Plugins every role set's server runs (audit, lineage, quality notes), in order. */
   plugins: readonly ApolloServerPlugin<RequestContext>[] = [],
+  /** The request an error belongs to (createErrorRequests): its id becomes the internal error's id. */
+  requestIdOf?: (error: unknown) => string | undefined,
 ): RoleServers {
   const servers = new Map<string, Promise<{ apollo: ApolloServer<RequestContext>; schema: GraphQLSchema }>>();
   const build = async (view: RoleSetView) => {
@@ -40,7 +42,7 @@ export function createRoleServers(
       // The gateway stops on SIGTERM itself (gateway.close(): drain requests, flush the audit log, close
       // stores). Apollo's own handler would stop this server early and re-raise the signal mid-close.
       stopOnTerminationSignals: false,
-      formatError: createFormatError(log),
+      formatError: createFormatError(log, requestIdOf),
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });
     await apollo.start();

@@ -144,6 +144,14 @@ function responseOf(rc: GraphQLRequestContext<RequestContext>): { errors: readon
   return { errors: (rc.errors ?? []).map((e) => ({ message: 'error', extensions: { code: (e.originalError as { code?: string } | undefined)?.code ?? ErrorCode.INTERNAL } })), data: undefined };
 }
 
+/** The outcome of a request as its audit record has it (`ok | partial | denied | error`), from its response. */
+export function outcomeOfResponse(rc: GraphQLRequestContext<RequestContext>): AuditOutcome {
+  const { errors, data } = responseOf(rc);
+  if (!errors.length) return 'ok';
+  const denied = errors.some((e) => typeof e.extensions?.code === 'string' && DENIAL_CODES.has(e.extensions.code));
+  return outcomeOf(errors, data, denied ? [{ code: '', message: '' }] : []);
+}
+
 function outcomeOf(errors: readonly GraphQLFormattedError[], data: FormattedExecutionResult['data'], denials: readonly Denial[]): AuditOutcome {
   if (!errors.length) return 'ok';
   const answered = !!data && Object.values(data).some((v) => v !== null && v !== undefined);
