@@ -21,18 +21,93 @@ const sourceSchema = z.strictObject({
   url: z.string().optional(),
   pool: z.number().int().min(1).max(200).default(10),
   statementTimeout: duration.default(5000),
+  /** How long opening a connection, and waiting for a pooled one, may take (knex would wait 60 s). */
   connectTimeout: duration.default(5000),
+  /**
+   * Statements that may wait for one of the `pool` connections; the next fails at once with SOURCE_BUSY.
+   * 100: with a pool of 10 and 50 ms statements the last in line waits about half a second; a longer
+   * line only holds memory and requests that would meet connectTimeout anyway.
+   */
+  maxQueue: z.number().int().min(1).default(100),
+  /**
+   * `failures` connection-level failures in a row (SOURCE_UNAVAILABLE, SOURCE_TIMEOUT; never a query or
+   * policy error), the first no longer than `window` ago, open the breaker: for `openFor` every statement
+   * fails at once with SOURCE_CIRCUIT_OPEN, then one statement probes the source and decides.
+   */
+  breaker: z
+    .strictObject({
+      /** 5: one unlucky statement (a dropped connection, one slow query) never opens it; a dead source opens it within a second under load. */
+      failures: z.number().int().min(1).default(5),
+      /** 10 s: failures further apart than this are bad luck, not an outage. */
+      window: duration.default(10_000),
+      /** 5 s: a down source gets one connection attempt per 5 s instead of one per statement, and a source back up serves again within 5 s. */
+      openFor: duration.default(5000),
+    })
+    .prefault({}),
   owner: z.string().optional(),
   description: z.string().optional(),
 });
 
-const limitsSchema = z.strictObject({
-  /** Rows a list returns when the query gives no `limit`/`first`. */
-  defaultLimit: z.number().int().min(1).default(100),
+/**
+ * What one request may ask, with each default's reason (README, "Limits"). Every value can be set
+ * here for everyone and under `roles.<role>` for one role; a request's role set takes the most
+ * generous value of its roles (as policies' maxRows do), and a grant's role never lifts one.
+ */
+const limitValues = {
+  /** Rows a list returns when the query gives no `limit`/`first`: a screenful, and 100 × 100 = 10,000 rows for one nested default list. */
+  defaultLimit: z.number().int().min(1),
   /** A larger `limit`/`first` is refused, not clamped, so a client never silently gets less than it asked for. */
-  maxLimit: z.number().int().min(1).default(1000),
+  maxLimit: z.number().int().min(1),
   /** Keys a cross-source `where` may resolve to before the query is refused. */
-  maxCrossSourceKeys: z.number().int().min(1).default(100_000),
+  maxCrossSourceKeys: z.number().int().min(1),
+  /**
+   * Rows a request could return, estimated before any SQL runs: each list's limit (or the default),
+   * multiplied down nested lists. 20,000 lets one default list nest one default list (10,100 rows) with
+   * room to spare, and refuses a third default level (1,010,100): bulk reads page through a connection.
+   */
+  rowBudget: z.number().int().min(1),
+  /** Selection depth, fragments flattened, introspection not counted. 10: a connection (edges.node) three relationships deep. */
+  maxDepth: z.number().int().min(1),
+  /** Aliases in one operation: each can repeat a whole list. 15 covers a dashboard's side-by-side aggregates. */
+  maxAliases: z.number().int().min(0),
+  /** Lexical tokens of a document, counted by graphql-js's parser (which stops there). 2,000 is twice the largest hand-written query we know; values belong in variables. */
+  maxTokens: z.number().int().min(1),
+  /** Directives in one operation (@include/@skip); 50 is graphql-armor's default and more than any client sends. */
+  maxDirectives: z.number().int().min(0),
+  /** graphql-armor's cost (objects 2, scalars 1, ×1.5 per level). 5,000 (its default) passes every query of the demo and the tests. */
+  maxCost: z.number().int().min(1),
+  /** Characters of the query text, checked before parsing (whitespace and comments are not tokens). 20,000. */
+  maxChars: z.number().int().min(1),
+  /** Largest request body in bytes. 100 KB holds any real query with its variables; Apollo's own default is 50 MB. */
+  maxBodyBytes: z.number().int().min(1024),
+};
+
+export const LIMIT_DEFAULTS = {
+  defaultLimit: 100,
+  maxLimit: 1000,
+  maxCrossSourceKeys: 100_000,
+  rowBudget: 20_000,
+  maxDepth: 10,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 50,
+  maxCost: 5000,
+  maxChars: 20_000,
+  maxBodyBytes: 100 * 1024,
+} as const satisfies Record<keyof typeof limitValues, number>;
+
+const limitsSchema = z.strictObject({
+  ...(Object.fromEntries(Object.entries(limitValues).map(([k, v]) => [k, v.default(LIMIT_DEFAULTS[k as keyof typeof limitValues])])) as {
+    [K in keyof typeof limitValues]: z.ZodDefault<(typeof limitValues)[K]>;
+  }),
+  /** Per role: any of the values above, overriding the global one for that role. */
+  roles: z.record(z.string().min(1), z.strictObject(limitValues).partial()).default({}),
+  /**
+   * Longest a GraphQL request may take, for every role: statements still running then are cancelled on
+   * their servers and their fields fail with REQUEST_TIMEOUT (the rest of the answer is sent). 15 s:
+   * three default statementTimeouts, so a request's few sequential levels each get theirs.
+   */
+  requestTimeout: duration.default(15_000),
 });
 
 const identitySchema = z.strictObject({
@@ -126,6 +201,39 @@ export const configSchema = z.strictObject({
       cursorSecret: z.string().min(16).optional(),
       /** Log level of the gateway's JSON lines on stderr (LOG_LEVEL in the environment wins); `info` writes one access line per request. */
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      /**
+       * `production`: limit errors do not say the limit or what was found, "Did you mean" suggestions are
+       * hidden, and only the roles of `introspection` may introspect. `development` (default) tells all.
+       */
+      mode: z.enum(['development', 'production']).default('development'),
+      /** Roles that may introspect the schema in production mode (in development every role may). */
+      introspection: z.array(z.string().min(1)).default(['admin']),
+      /**
+       * Browser origins allowed to call the gateway (`https://app.example.com`, or `*` for any). Default none:
+       * no CORS headers at all, so browsers keep pages of other origins out. Clients send tokens in the
+       * Authorization header, so cookies are never needed: `credentials` stays off unless asked for, and never with `*`.
+       */
+      cors: z
+        .strictObject({
+          origins: z.array(z.union([z.literal('*'), z.url().transform((u) => new URL(u).origin)])).default([]),
+          credentials: z.boolean().default(false),
+          /** Seconds a browser may cache a preflight answer. */
+          maxAge: z.number().int().min(0).default(600),
+        })
+        .refine((c) => !(c.credentials && c.origins.includes('*')), { message: 'cors.credentials cannot be used with origin "*" (browsers refuse it, and it would let any site act for a signed-in user)' })
+        .prefault({}),
+      /**
+       * The allow-list of operations for first-party apps: `file` is a JSON manifest `{ "<sha256 of the text>": "<query text>" }`
+       * (relative to datagate.yaml). Clients send `extensions.persistedQuery.sha256Hash` (Apollo APQ) or `id`, or the exact text.
+       * With `enforce`, every other operation is refused (PERSISTED_QUERY_NOT_FOUND) except for the roles of `exempt`.
+       */
+      persistedOperations: z
+        .strictObject({
+          file: z.string().min(1),
+          enforce: z.boolean().default(true),
+          exempt: z.array(z.string().min(1)).default(['admin']),
+        })
+        .optional(),
     })
     .prefault({}),
   sources: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'source names are lower_snake_case'), sourceSchema),
@@ -142,8 +250,19 @@ export const configSchema = z.strictObject({
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
-export type SourceConfig = z.output<typeof sourceSchema>;
+type ParsedSource = z.output<typeof sourceSchema>;
+/** `maxQueue` and `breaker` may be left out by code that builds a source's config by hand (tests, CLI): the adapter takes the defaults. */
+export type SourceConfig = Omit<ParsedSource, 'maxQueue' | 'breaker'> & Partial<Pick<ParsedSource, 'maxQueue' | 'breaker'>>;
+/** The guards of a source whose config leaves them out: the schema's own defaults. */
+export const SOURCE_GUARD_DEFAULTS: Pick<ParsedSource, 'maxQueue' | 'breaker'> = Object.freeze({
+  maxQueue: sourceSchema.shape.maxQueue.parse(undefined),
+  breaker: sourceSchema.shape.breaker.parse(undefined),
+});
 export type LimitsConfig = z.output<typeof limitsSchema>;
+/** The limits of one role set: the global values with its roles' overrides applied. */
+// requestTimeout is one value for every role (src/graph/deadline.ts), not a per-role limit.
+export type LimitValues = Omit<LimitsConfig, 'roles' | 'requestTimeout'>;
+export type ServerConfig = z.output<typeof configSchema>['server'];
 export type IdentityConfig = z.output<typeof identitySchema>;
 export type MaskingConfig = z.output<typeof maskingSchema>;
 export type MetadataConfig = z.output<typeof metadataSchema>;

@@ -19,12 +19,16 @@ import { createErrorRequests, type Logger } from './formatError';
 import { createLogger, logLevelOf } from './logger';
 import { metricsPlugin, RequestMetrics } from './plugins/metrics';
 import { instrumentSources } from './sourceMetrics';
+import { consoleRoute, defaultConsoleDir } from './consoleAssets';
+import { csvExportRoute } from './csvExport';
+import { demoSignInRoutes } from './demoSignIn';
 import { createHttpHandler, type RouteHandler } from './httpServer';
 import { createMetricsRegistry, metricsRoute } from './metrics';
 import { readyRoute } from './readiness';
 import { auditPlugin } from './plugins/audit';
 import { lineagePlugin } from './plugins/lineage';
 import { qualityPlugin } from './plugins/quality';
+import { createRequestGuards } from './limits/requestGuards';
 import { createRoleServers, type RoleServers } from './roleServers';
 import { buildHandWrittenSchema } from './schema';
 
@@ -38,6 +42,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** The gateway's own pino logger, writing here instead of stderr (tests read its lines). Ignored with `log`. */
   logDestination?: DestinationStream;
+  /** The web console's built files (default: console/dist of the package). */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -122,11 +128,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const errorRequests = createErrorRequests();
     const plugins: ApolloServerPlugin<RequestContext>[] = [errorRequests.plugin, metricsPlugin(requestMetrics, log), auditPlugin(audit), qualityPlugin(quality), lineagePlugin()];
     let closing = false;
-    const routes = new Map<string, RouteHandler>([['/metrics', metricsRoute(metrics)], ['/ready', readyRoute({ audit, sources, store, storeRequired: config.audit.onStoreFailure !== 'serve', closing: () => closing })]]);
-    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins, errorRequests.requestIdOf);
+    const routes = new Map<string, RouteHandler>([
+      ['/metrics', metricsRoute(metrics)],
+      ['/ready', readyRoute({ audit, sources, store, storeRequired: config.audit.onStoreFailure !== 'serve', closing: () => closing })],
+      // The web console: CSV downloads through this gateway's own /graphql, demo sign-in where identity.users is set.
+      ['/export.csv', csvExportRoute({ maxBodyBytes: 100 * 1024 })],
+      ...demoSignInRoutes(loaded),
+    ]);
+    const guards = createRequestGuards({ limits: config.limits, server: config.server, configDir: loaded.dir, runtime, registry, roles: [...policies.roles.keys()], log });
+    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins, errorRequests.requestIdOf, (view) => guards.forView(view).apollo);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
-    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: 100 * 1024, governance, routes, log, metrics: requestMetrics });
+    const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: guards.readCap, guards, governance, routes, log, metrics: requestMetrics, fallback: consoleRoute(opts.consoleDir ?? defaultConsoleDir()) });
     const server = http.createServer(http_.handler);
     server.keepAliveTimeout = 65_000;
     return {

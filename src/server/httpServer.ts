@@ -2,7 +2,7 @@ import { HeaderMap } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { describeError, isDatagateError, scrubValues } from '../errors';
-import { createRequestContext, type Runtime } from '../graph';
+import { createRequestContext, createRequestDeadline, type RequestDeadline, type Runtime } from '../graph';
 import type { Governance } from '../governance';
 import { AuthenticationError, type TokenVerifier, type User } from '../identity';
 import type { GatewayContext } from '../../resolvers/context';
@@ -10,6 +10,7 @@ import { auditRefusedRequest } from './plugins/audit';
 import { logs, type Logger } from './logger';
 import type { RequestMetrics } from './plugins/metrics';
 import { healthBody } from './readiness';
+import type { RequestGuards } from './limits/requestGuards';
 import type { RoleServers } from './roleServers';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -20,6 +21,10 @@ export interface HttpOptions {
   governance: Governance;
   /** Other routes by exact path (`/metrics`, `/ready`); `/graphql` and `/health` are built in. */
   routes?: ReadonlyMap<string, RouteHandler>;
+  /** Per role set limits, allow-list and CORS (limits/requestGuards); `maxBodyBytes` is then its readCap. */
+  guards?: RequestGuards;
+  /** GET/HEAD of any other path (the web console's files and client routes); without it, and for other methods, 404. */
+  fallback?: RouteHandler;
   /** The access log (one info line per GraphQL request; probes and scrapes at debug) and internal errors. */
   log?: Logger;
   /** Counts requests refused before Apollo (401, 403, 413, bad JSON); the metrics plugin counts the rest. */
@@ -99,14 +104,20 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
     let ctx: GatewayContext | undefined;
     /** A request answered before Apollo: counted here, with the operation its body names. */
     let refused: { outcome: string; body: unknown } | undefined;
+    /** limits.requestTimeout, and the client going away: both cancel the request's running statements. */
+    let deadline: RequestDeadline | undefined;
     try {
       if (path === '/health') return sendJson(res, 200, healthBody(opts.governance.audit));
       const route = opts.routes?.get(path);
       if (route) return await route(req, res);
+      if (path !== '/graphql' && opts.fallback && (req.method === 'GET' || req.method === 'HEAD')) return await opts.fallback(req, res);
       if (path !== '/graphql') return sendJson(res, 404, errorBody(`no route ${path}; the GraphQL endpoint is /graphql`, 'NOT_FOUND'));
+      if (opts.guards?.cors(req, res)) return;
       let body: unknown = undefined;
+      let raw = '';
       if (req.method === 'POST') {
         const text = await readBody(req, opts.maxBodyBytes);
+        raw = text ?? '';
         if (text === null) {
           refused = { outcome: 'rejected', body: undefined };
           return sendJson(res, 413, errorBody(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'), requestId);
@@ -145,10 +156,23 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
         }
         throw e;
       }
+      const guard = opts.guards?.forView(access.view);
+      const admitted = guard?.admit({ method: req.method ?? 'GET', body, search, bytes: () => Buffer.byteLength(raw) }) ?? { ok: true, body, search };
+      if (!admitted.ok) {
+        // The refused body may be the very thing refused (too long): the record keeps its operation name only.
+        const named = { operationName: (body as { operationName?: unknown } | undefined)?.operationName };
+        auditRefusedRequest(opts.governance.audit, { requestId, at: new Date(), startedMs, code: admitted.code, message: admitted.message, body: named, userId: user.id });
+        refused = { outcome: 'rejected', body: named };
+        return sendJson(res, admitted.status, errorBody(admitted.message, admitted.code), requestId);
+      }
+      const { signal } = (deadline = createRequestDeadline(runtime.limits.requestTimeout));
+      res.once('close', () => {
+        if (!res.writableFinished) deadline?.cancel();
+      });
       const apollo = await servers.forView(access.view);
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search, body },
-        context: async () => (ctx = Object.assign(createRequestContext(runtime, requestId, user, access), { governance: opts.governance }) as GatewayContext),
+        httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: admitted.search, body: admitted.body },
+        context: async () => (ctx = Object.assign(createRequestContext(guard?.runtime ?? runtime, requestId, user, access, signal), { governance: opts.governance }) as GatewayContext),
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -166,6 +190,7 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: `internal error (id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId: requestId } }] }, requestId);
       else res.destroy();
     } finally {
+      deadline?.done();
       const seconds = (performance.now() - startedMs) / 1000;
       let summary = ctx && opts.metrics?.summaries.get(ctx.trace);
       if (refused && opts.metrics) summary = opts.metrics.observe(operationNameOf(refused.body), '(none)', refused.outcome, seconds);

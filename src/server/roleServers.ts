@@ -6,6 +6,7 @@ import type { Registry } from '../model';
 import type { PolicyEngine, RoleSetView } from '../policy';
 import { createFormatError, type Logger } from './formatError';
 import { createJitGateway } from './jitExecutor';
+import type { RoleSetApolloOptions } from './limits/requestGuards';
 import { buildGatewaySchema } from './schema';
 
 export interface RoleServers {
@@ -31,13 +32,17 @@ export function createRoleServers(
   plugins: readonly ApolloServerPlugin<RequestContext>[] = [],
   /** The request an error belongs to (createErrorRequests): its id becomes the internal error's id. */
   requestIdOf?: (error: unknown) => string | undefined,
+  /** A role set's own options: its limits (graphql-armor rules, row budget, tokens) and introspection (limits/requestGuards). */
+  perRoleSet?: (view: RoleSetView) => RoleSetApolloOptions,
 ): RoleServers {
   const servers = new Map<string, Promise<{ apollo: ApolloServer<RequestContext>; schema: GraphQLSchema }>>();
   const build = async (view: RoleSetView) => {
     const schema = buildGatewaySchema(registry, view, policy, handWritten);
+    const own = perRoleSet?.(view);
     const apollo = new ApolloServer<RequestContext>({
+      ...own,
       gateway: createJitGateway(schema),
-      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins],
+      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins, ...(own?.plugins ?? [])],
       includeStacktraceInErrorResponses: false,
       // The gateway stops on SIGTERM itself (gateway.close(): drain requests, flush the audit log, close
       // stores). Apollo's own handler would stop this server early and re-raise the signal mid-close.

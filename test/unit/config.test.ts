@@ -29,7 +29,22 @@ describe('datagate.yaml', () => {
     expect(config.sources.crm).toMatchObject({ dialect: 'postgres', url: '', statementTimeout: 2000, pool: 10, connectTimeout: 5000 });
     expect(config.sources.b.url).toBe('mysql://root@h/db');
     expect(config.server.port).toBe(4000);
-    expect(config.limits).toEqual({ defaultLimit: 100, maxLimit: 1000, maxCrossSourceKeys: 100000 });
+    expect(config.limits).toEqual({
+      defaultLimit: 100,
+      maxLimit: 1000,
+      maxCrossSourceKeys: 100000,
+      rowBudget: 20000,
+      maxDepth: 10,
+      maxAliases: 15,
+      maxTokens: 2000,
+      maxDirectives: 50,
+      maxCost: 5000,
+      maxChars: 20000,
+      maxBodyBytes: 102400,
+      requestTimeout: 15000,
+      roles: {},
+    });
+    expect(config.server).toMatchObject({ mode: 'development', introspection: ['admin'], cors: { origins: [], credentials: false } });
   });
 
   test('every problem is listed at once, each with file, line, path, expected and found', () => {
