@@ -144,6 +144,10 @@ test('metrics: requests by operation, role set and outcome; latency histograms; 
   expect(sample(text, 'datagate_source_pool_connections_free', { source: 'crm' })).toBeGreaterThanOrEqual(1);
   expect(sample(text, 'datagate_source_pool_pending_acquires', { source: 'sales' })).toBe(0);
   expect(text).toMatch(/^datagate_audit_queue_depth \d+$/m);
+  // Breaker state through the adapters' stats(): both sources closed (0).
+  expect(sample(text, 'datagate_source_breaker_state', { source: 'crm' })).toBe(0);
+  expect(sample(text, 'datagate_source_breaker_state', { source: 'sales' })).toBe(0);
+  expect(sample(text, 'datagate_source_queued', { source: 'crm' })).toBe(0);
 });
 
 test('pool gauges see connections in use and statements waiting for one', async () => {
