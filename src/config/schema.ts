@@ -74,7 +74,11 @@ const limitValues = {
   maxTokens: z.number().int().min(1),
   /** Directives in one operation (@include/@skip); 50 is graphql-armor's default and more than any client sends. */
   maxDirectives: z.number().int().min(0),
-  /** graphql-armor's cost (objects 2, scalars 1, ×1.5 per level). 5,000 (its default) passes every query of the demo and the tests. */
+  /**
+   * graphql-armor's cost (objects 2, scalars 1, ×1.5 per level, and a literal `first`/`last` multiplies its
+   * selection). 100,000: a connection page at maxLimit (`first: 1000`) with some twenty fields costs about
+   * 50,000; how many rows a request reads is the row budget's business, so cost only stops wide, deep shapes.
+   */
   maxCost: z.number().int().min(1),
   /** Characters of the query text, checked before parsing (whitespace and comments are not tokens). 20,000. */
   maxChars: z.number().int().min(1),
@@ -91,7 +95,7 @@ export const LIMIT_DEFAULTS = {
   maxAliases: 15,
   maxTokens: 2000,
   maxDirectives: 50,
-  maxCost: 5000,
+  maxCost: 100_000,
   maxChars: 20_000,
   maxBodyBytes: 100 * 1024,
 } as const satisfies Record<keyof typeof limitValues, number>;

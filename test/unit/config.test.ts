@@ -38,7 +38,7 @@ describe('datagate.yaml', () => {
       maxAliases: 15,
       maxTokens: 2000,
       maxDirectives: 50,
-      maxCost: 5000,
+      maxCost: 100000,
       maxChars: 20000,
       maxBodyBytes: 102400,
       requestTimeout: 15000,
