@@ -75,15 +75,25 @@ async function pingWithin(ping: () => Promise<void>, ms: number): Promise<PartSt
 export function readyRoute(opts: ReadinessOptions) {
   const timeout = opts.pingTimeoutMs ?? 1000;
   const cacheMs = opts.cacheMs ?? 1000;
-  let last: { at: number; result: Promise<{ sources: Record<string, PartStatus>; store: PartStatus }> } | undefined;
+  /**
+   * The last round of pings. Probes arriving while it runs share it; a round where every part answered
+   * serves probes for `cacheMs`; a round with a failure serves only while it runs, so a recovered part
+   * shows at once (a failing source costs little to ask again: its breaker answers without connecting,
+   * a refused connection is cheap, and a silent one is asked once per `pingTimeoutMs` at most).
+   */
+  let last: { at: number; done: boolean; ok: boolean; result: Promise<{ sources: Record<string, PartStatus>; store: PartStatus }> } | undefined;
   const probe = () => {
     const now = performance.now();
-    if (!last || now - last.at > cacheMs) {
-      const result = (async () => {
+    if (!last || (last.done && (!last.ok || now - last.at > cacheMs))) {
+      const round: NonNullable<typeof last> = { at: now, done: false, ok: false, result: undefined! };
+      round.result = (async () => {
         const [store, ...sources] = await Promise.all([pingWithin(() => opts.store.ping(), timeout), ...[...opts.sources.values()].map((s) => pingWithin(() => s.ping(), timeout))]);
+        round.done = true;
+        round.ok = store.ok && sources.every((p) => p.ok);
+        round.at = performance.now();
         return { store, sources: Object.fromEntries([...opts.sources.keys()].map((name, i) => [name, sources[i]])) };
       })();
-      last = { at: now, result };
+      last = round;
     }
     return last.result;
   };
