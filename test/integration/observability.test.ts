@@ -120,6 +120,9 @@ test('metrics: requests by operation, role set and outcome; latency histograms; 
   await postGraphQL(url, '{ products(limit: 2) { id } }');
   const denied = await postGraphQL(url, 'query WithBadToken { products(limit: 1) { id } }', undefined, bearer('not.a.token'));
   expect(denied.status).toBe(401);
+  const token = await mintToken({ sub: 'obs-user', roles: ['anonymous'] });
+  const wrongRole = await postGraphQL(url, 'query WrongRole { products(limit: 1) { id } }', undefined, { ...bearer(token), 'x-datagate-role': 'auditor' });
+  expect(wrongRole.status).toBe(403);
   const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ products(limit: 1) { id } } #${'x'.repeat(200_000)}` }) });
   expect(big.status).toBe(413);
   const invalid = await postGraphQL(url, 'query Invalid { customers(limit: 1) { nope } }');
@@ -130,6 +133,7 @@ test('metrics: requests by operation, role set and outcome; latency histograms; 
   expect(sample(text, 'datagate_requests_total', { operation: '(anonymous)', role_set: 'anonymous', outcome: 'ok' })).toBe(1);
   expect(sample(text, 'datagate_requests_total', { operation: 'WithBadToken', role_set: '(none)', outcome: 'denied' })).toBe(1);
   expect(sample(text, 'datagate_requests_total', { operation: '(anonymous)', role_set: '(none)', outcome: 'rejected' })).toBe(1);
+  expect(sample(text, 'datagate_requests_total', { operation: 'WrongRole', role_set: '(none)', outcome: 'denied' })).toBe(1);
   expect(sample(text, 'datagate_requests_total', { operation: 'Invalid', role_set: 'anonymous', outcome: 'denied' })).toBe(1);
   // Histogram: cumulative buckets ending at +Inf = count.
   expect(sample(text, 'datagate_request_duration_seconds_bucket', { operation: 'ListCustomers', outcome: 'ok', le: '+Inf' })).toBe(3);
