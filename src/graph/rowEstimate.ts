@@ -102,10 +102,17 @@ export function estimateRows(
     const a = node.arguments?.find((x) => x.name.value === name);
     return a ? valueFromASTUntyped(a.value, variables) : undefined;
   };
-  const pageOf = (node: FieldNode, name: string, maxRows: number | undefined) => {
+  const pageOf = (node: FieldNode, name: string, maxRows: number | undefined, above: RowTerm['chain']) => {
     const v = arg(node, name);
-    // A value of the wrong kind is the resolver's to refuse (BAD_USER_INPUT); estimate it as the default.
-    return checkLimit(runtime, name, typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined, maxRows);
+    try {
+      // A value of the wrong kind is the resolver's to refuse (BAD_USER_INPUT); estimate it as the default.
+      return checkLimit(runtime, name, typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined, maxRows);
+    } catch (e) {
+      // Refused before execution, so the error has no GraphQL path: it names the field itself.
+      if (!(e instanceof DatagateError)) throw e;
+      const field = [...above.map((t) => t.name), node.alias?.value ?? node.name.value].join('.');
+      throw new DatagateError(e.code, `${field}: ${e.message}`, { ...e.details, field });
+    }
   };
   const walk = (type: string, sets: readonly SelectionSetNode[], above: RowTerm['chain'], multiplier: number) => {
     const parent = schema.getType(type);
@@ -128,14 +135,14 @@ export function estimateRows(
           n = 1;
           break;
         case 'list':
-          n = pageOf(node, 'limit', rf.maxRows);
+          n = pageOf(node, 'limit', rf.maxRows, above);
           break;
         case 'connection':
-          n = pageOf(node, 'first', rf.maxRows);
+          n = pageOf(node, 'first', rf.maxRows, above);
           break;
         case 'aggregate': {
           const groupBy = arg(node, 'groupBy');
-          const groups = pageOf(node, 'limit', rf.maxRows);
+          const groups = pageOf(node, 'limit', rf.maxRows, above);
           n = Array.isArray(groupBy) ? (groupBy.length ? groups : 1) : groupBy ? groups : 1;
           break;
         }

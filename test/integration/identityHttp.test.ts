@@ -224,14 +224,17 @@ describe('me, myAccess and whyNot for a restricted role', () => {
 });
 
 describe('maxRows (auditor: Order 2, everything else 3)', () => {
+  // Refused before any SQL runs (the row budget's pass checks every limit of the operation): HTTP 400,
+  // no data, and the error names the field since it has no execution path.
   const limitError = (r: Awaited<ReturnType<typeof q>>, cap: number, path: (string | number)[]) => {
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(400);
+    expect(r.body.data).toBeUndefined();
     expect(r.body.errors).toHaveLength(1);
     const e = r.body.errors![0];
     expect(e.extensions?.code).toBe('LIMIT_EXCEEDED');
     expect(e.extensions?.limit).toBe(cap);
-    expect(e.message).toMatch(new RegExp(`above the ${cap} rows your role may read per list`));
-    expect(e.path).toEqual(path);
+    expect(e.extensions?.field).toBe(path.join('.'));
+    expect(e.message).toMatch(new RegExp(`^${path.join('\\.')}: .*above the ${cap} rows your role may read per list`));
   };
 
   test('a limit above the cap → LIMIT_EXCEEDED with the cap in the message', async () => {
@@ -266,7 +269,6 @@ describe('maxRows (auditor: Order 2, everything else 3)', () => {
     // docs/POLICIES.md: "maxRows caps every limit and first (refused above it, never silently cut)".
     // Grouped by the key, an aggregate is a list of rows: uncapped, it reads 240 order ids at once.
     const r = await q('{ ordersAggregate(groupBy: [id], limit: 1000) { count group { id } } }', T.auditor);
-    expect(r.body.data?.ordersAggregate?.length ?? 0).toBeLessThanOrEqual(2);
     limitError(r, 2, ['ordersAggregate']);
   });
 });
@@ -294,7 +296,7 @@ describe('the gateway keeps serving after every bad request', () => {
     ['a bad token', async () => q('{ me { id } }', { authorization: 'Bearer x.y.z' }), 401, /UNAUTHENTICATED/],
     ['an expired token', async () => q('{ me { id } }', bearer(await mintToken({ sub: 'ana', roles: ['rep'] }, { expiresIn: -600 }))), 401, /expired/],
     ['a role the token does not hold', async () => q('{ me { id } }', { ...T.rep, 'x-datagate-role': 'auditor' }), 403, /FORBIDDEN/],
-    ['a limit above maxRows', async () => q('{ customers(limit: 51) { id } }', T.rep), 200, /LIMIT_EXCEEDED/],
+    ['a limit above maxRows', async () => q('{ customers(limit: 51) { id } }', T.rep), 400, /LIMIT_EXCEEDED/],
     ['a negative limit', async () => q('{ customers(limit: -1) { id } }', T.rep), 200, /BAD_USER_INPUT/],
     ['a bad cursor', async () => q('{ customersConnection(after: "bogus") { nodes { id } } }', T.rep), 200, /BAD_CURSOR/],
     ['a where nested too deeply', async () => q(deepWhere, T.rep), 200, /nested too deeply/],
