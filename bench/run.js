@@ -592,6 +592,8 @@ ${Object.entries(SCOPED_SQL)
     : ''
 }${profiles.length ? `\n## CPU profiles of datagate\n\n${profiles.join('\n')}` : ''}`;
   fs.writeFileSync(RESULTS_FILE, md);
+  // Every run's full figures, for pooling rounds of several runs (BENCH_RUNS_JSON=file).
+  if (process.env.BENCH_RUNS_JSON) fs.writeFileSync(path.resolve(process.env.BENCH_RUNS_JSON), JSON.stringify({ date: machine.date, runs }, null, 1));
   log(`wrote ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 
