@@ -100,8 +100,7 @@ test('/graphql, /health, /ready and /metrics keep precedence over the console', 
 });
 
 test('without a built bundle, / says how to build it', async () => {
-  const { startDemoGateway: start } = await import('./demoGateway');
-  const empty = await start({ consoleDir: mkdtempSync(path.join(os.tmpdir(), 'datagate-noconsole-')), scale: 0.01 });
+  const empty = await startDemoGateway({ consoleDir: mkdtempSync(path.join(os.tmpdir(), 'datagate-noconsole-')), scale: 0.01 });
   try {
     const r = await fetch(empty.base + '/');
     expect(r.status).toBe(503);

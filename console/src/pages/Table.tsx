@@ -1,0 +1,509 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
+import { downloadCsv, gql, type GqlError, type LineageEntry } from '../api';
+import { Link, navigate } from '../router';
+import { coerce, entityApi, type EntityApi } from '../schema';
+import { useSession } from '../session';
+import { Empty, ErrorBox, Loading } from '../ui';
+import { CATALOG_QUERY, type CatalogEntry } from './catalogQuery';
+
+const PAGE = 25;
+type Filter = [field: string, op: string, value: string];
+
+interface View {
+  cols: string[];
+  filters: Filter[];
+  sort: { field: string; dir: 'ASC' | 'DESC' } | null;
+  group: string;
+  sum: string;
+}
+
+/** The view lives in the URL: a copied link opens the same columns, filters, sort and summary. */
+function readView(params: URLSearchParams, api: EntityApi): View {
+  const known = new Set(api.columns.map((c) => c.name));
+  const cols = (params.get('cols') ?? '').split(',').filter((c) => known.has(c));
+  let filters: Filter[] = [];
+  try {
+    filters = (JSON.parse(params.get('where') ?? '[]') as Filter[]).filter((f) => Array.isArray(f) && api.operators.get(f[0])?.some((o) => o.op === f[1]));
+  } catch {
+    filters = [];
+  }
+  const [field, dir] = (params.get('sort') ?? '').split(':');
+  return {
+    cols: cols.length ? cols : api.columns.slice(0, 8).map((c) => c.name),
+    filters,
+    sort: api.sortable.includes(field) ? { field, dir: dir === 'DESC' ? 'DESC' : 'ASC' } : null,
+    group: api.groupable.includes(params.get('group') ?? '') ? params.get('group')! : '',
+    sum: api.summable.includes(params.get('sum') ?? '') ? params.get('sum')! : '',
+  };
+}
+
+function writeView(entity: string, v: View): string {
+  const q = new URLSearchParams();
+  q.set('cols', v.cols.join(','));
+  if (v.filters.length) q.set('where', JSON.stringify(v.filters));
+  if (v.sort) q.set('sort', `${v.sort.field}:${v.sort.dir}`);
+  if (v.group) q.set('group', v.group);
+  if (v.sum) q.set('sum', v.sum);
+  return `/table/${encodeURIComponent(entity)}?${q}`;
+}
+
+function whereOf(api: EntityApi, filters: Filter[]): Record<string, Record<string, unknown>> | null {
+  if (!filters.length) return null;
+  const where: Record<string, Record<string, unknown>> = {};
+  for (const [field, op, value] of filters) {
+    const o = api.operators.get(field)?.find((x) => x.op === op);
+    if (!o) continue;
+    const v = o.list ? value.split(',').map((s) => coerce(s.trim(), o.type)) : coerce(value, o.type);
+    where[field] = { ...where[field], [op]: v };
+  }
+  return where;
+}
+
+/** An entity as a table: columns, filters and sort by pointing and clicking, cursor paging, relationships, a grouped summary, CSV. */
+export function TablePage({ entity, params }: { entity: string; params: URLSearchParams }) {
+  const { schema, me } = useSession();
+  const api = useMemo(() => entityApi(schema, entity), [schema, entity]);
+  if (!api || !api.connection)
+    return (
+      <div>
+        <h1>{entity}</h1>
+        <Empty>
+          You cannot read <strong>{entity}</strong> as rows yet. Open it in the <Link to={`/entity/${encodeURIComponent(entity)}`}>catalog</Link> to see why and to request access.
+        </Empty>
+      </div>
+    );
+  return <Table api={api} params={params} schema={schema} meRoles={me.roles} meId={me.id} />;
+}
+
+function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params: URLSearchParams; schema: GraphQLSchema; meRoles: string[]; meId: string | null }) {
+  const view = readView(params, api);
+  const viewKey = JSON.stringify(view);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [page, setPage] = useState<{ rows: Record<string, unknown>[]; total: number | null; next: string | null; errors?: GqlError[]; lineage?: LineageEntry[] } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [owner, setOwner] = useState(false);
+  const [draft, setDraft] = useState<Filter[]>(view.filters);
+  const [status, setStatus] = useState('');
+  const [downloading, setDownloading] = useState(false);
+  const [related, setRelated] = useState<{ key: unknown; rel: string } | null>(null);
+  const where = whereOf(api, view.filters);
+  const selected = Array.from(new Set([...(api.key ? [api.key] : []), ...view.cols]));
+  const varDefs = `$where: ${api.connectionArgs.where}${api.connectionArgs.orderBy ? `, $orderBy: ${api.connectionArgs.orderBy}` : ''}`;
+  const varArgs = `where: $where${api.connectionArgs.orderBy ? ', orderBy: $orderBy' : ''}`;
+  const orderBy = view.sort ? [{ [view.sort.field]: view.sort.dir }] : null;
+
+  useEffect(() => {
+    setCursors([null]);
+    setDraft(view.filters);
+  }, [viewKey]);
+
+  const after = cursors[cursors.length - 1];
+  const load = () => {
+    setError(null);
+    setPage(null);
+    gql(
+      `query ConsoleTable($first: Int, $after: String, ${varDefs}) { rows: ${api.connection}(first: $first, after: $after, ${varArgs}) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${selected.join(' ')} } } } }`,
+      { first: PAGE, after, where, orderBy },
+    ).then(
+      (r) =>
+        setPage({
+          rows: r.data.rows?.edges.map((e: { node: Record<string, unknown> }) => e.node) ?? [],
+          total: r.data.rows?.totalCount ?? null,
+          next: r.data.rows?.pageInfo.hasNextPage ? r.data.rows.pageInfo.endCursor : null,
+          errors: r.errors,
+          lineage: r.extensions?.lineage,
+        }),
+      setError,
+    );
+  };
+  useEffect(load, [viewKey, after]);
+  useEffect(() => {
+    gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: api.name }).then((r) => {
+      const e = r.data.catalog.find((c) => c.name === api.name);
+      setOwner(meRoles.includes('admin') || !!e && (meRoles.some((x) => e.owner.roles.includes(x)) || (meId !== null && e.owner.users.includes(meId))));
+    }, () => setOwner(false));
+  }, [api.name]);
+
+  const go = (v: Partial<View>) => navigate(writeView(api.name, { ...view, ...v }));
+  const toggleSort = (field: string) => go({ sort: view.sort?.field === field ? (view.sort.dir === 'ASC' ? { field, dir: 'DESC' } : null) : { field, dir: 'ASC' } });
+
+  const download = async () => {
+    setDownloading(true);
+    setStatus('Preparing the CSV…');
+    try {
+      await downloadCsv(
+        `query ConsoleExport(${varDefs}) { ${api.connection}(first: 500, ${varArgs}) { edges { node { ${view.cols.join(' ')} } } } }`,
+        { where, orderBy },
+        api.name.toLowerCase(),
+      );
+      setStatus('CSV downloaded.');
+    } catch (e) {
+      setStatus('');
+      setError(e);
+    } finally {
+      setDownloading(false);
+    }
+  };
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      setStatus('Link to this view copied.');
+    } catch {
+      setStatus(`Copy this link: ${window.location.href}`);
+    }
+  };
+
+  return (
+    <div>
+      <p>
+        <Link to={`/entity/${encodeURIComponent(api.name)}`}>← {api.name} in the catalog</Link>
+      </p>
+      <h1>{api.name}</h1>
+      <div className="toolbar">
+        <details>
+          <summary>Columns ({view.cols.length})</summary>
+          <fieldset className="columns">
+            <legend>Show columns</legend>
+            {api.columns.map((c) => (
+              <label key={c.name} className="check">
+                <input
+                  type="checkbox"
+                  checked={view.cols.includes(c.name)}
+                  onChange={(e) => go({ cols: e.target.checked ? api.columns.map((x) => x.name).filter((n) => n === c.name || view.cols.includes(n)) : view.cols.filter((n) => n !== c.name) })}
+                  disabled={view.cols.length === 1 && view.cols.includes(c.name)}
+                />{' '}
+                {c.name}
+              </label>
+            ))}
+          </fieldset>
+        </details>
+        <button type="button" onClick={() => void download()} disabled={downloading}>
+          Download CSV
+        </button>
+        <button type="button" onClick={() => void copyLink()}>
+          Copy link
+        </button>
+        <span role="status" aria-live="polite" className="muted" data-testid="table-status">
+          {status}
+        </span>
+      </div>
+      <FilterBuilder api={api} draft={draft} setDraft={setDraft} apply={() => go({ filters: draft.filter((f) => f[2] !== '' || f[1] === 'isNull') })} />
+      <ErrorBox error={error} onRetry={load} />
+      {page?.errors?.map((e, i) => <ErrorBox key={i} error={Object.assign(new Error(e.message), {})} />)}
+      {!page && !error && <Loading what="rows" />}
+      {page && page.rows.length === 0 && <Empty>No rows match{view.filters.length ? ' these filters: remove one to see more' : ' (or none you may read)'}.</Empty>}
+      {page && page.rows.length > 0 && (
+        <>
+          <p className="muted" data-testid="row-count">
+            {page.total !== null ? `${page.total.toLocaleString()} rows` : ''} · page {cursors.length}
+          </p>
+          <div className="scroll">
+            <table className="grid" aria-label={`${api.name} rows`} data-testid="rows">
+              <thead>
+                <tr>
+                  {view.cols.map((c) => (
+                    <th key={c} scope="col" aria-sort={view.sort?.field === c ? (view.sort.dir === 'ASC' ? 'ascending' : 'descending') : undefined}>
+                      {api.sortable.includes(c) ? (
+                        <button type="button" className="sort" onClick={() => toggleSort(c)} title={`Sort by ${c}`}>
+                          {c} {view.sort?.field === c ? (view.sort.dir === 'ASC' ? '▲' : '▼') : ''}
+                        </button>
+                      ) : (
+                        c
+                      )}
+                    </th>
+                  ))}
+                  {api.relationships.length > 0 && api.singular && <th scope="col">Related</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {page.rows.map((r, i) => (
+                  <tr key={String(api.key ? r[api.key] : i)}>
+                    {view.cols.map((c) => (
+                      <td key={c}>{fmt(r[c])}</td>
+                    ))}
+                    {api.relationships.length > 0 && api.singular && (
+                      <td>
+                        <label className="sr-only" htmlFor={`rel-${i}`}>
+                          Related rows of row {String(r[api.key!])}
+                        </label>
+                        <select id={`rel-${i}`} value="" onChange={(e) => e.target.value && setRelated({ key: r[api.key!], rel: e.target.value })}>
+                          <option value="">Follow…</option>
+                          {api.relationships.map((rel) => (
+                            <option key={rel.name} value={rel.name}>
+                              {rel.name} ({rel.target})
+                            </option>
+                          ))}
+                        </select>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pager" aria-label="Pages">
+            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous page
+            </button>
+            <button type="button" disabled={!page.next} onClick={() => setCursors([...cursors, page.next])}>
+              Next page
+            </button>
+          </nav>
+        </>
+      )}
+      {related && <Related api={api} schema={schema} keyValue={related.key} rel={related.rel} onClose={() => setRelated(null)} />}
+      {api.aggregate && <Summary api={api} view={view} where={where} go={go} />}
+      {owner && page?.lineage && <Lineage entries={page.lineage} />}
+    </div>
+  );
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** Filters with only the fields the role may filter by and the operators its where input offers for each. */
+function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft: Filter[]; setDraft: (f: Filter[]) => void; apply: () => void }) {
+  const fields = [...api.operators.keys()];
+  if (!fields.length) return <p className="muted">Your role may not filter {api.name}.</p>;
+  const set = (i: number, f: Filter) => setDraft(draft.map((x, j) => (j === i ? f : x)));
+  return (
+    <form
+      className="panel filters"
+      aria-label="Filters"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply();
+      }}
+    >
+      <h2>Filters</h2>
+      {draft.length === 0 && <p className="muted">No filter: all the rows you may read.</p>}
+      {draft.map(([field, op, value], i) => {
+        const ops = api.operators.get(field) ?? [];
+        const o = ops.find((x) => x.op === op);
+        return (
+          <div key={i} className="filter-row" data-testid={`filter-${i}`}>
+            <label>
+              Field
+              <select value={field} onChange={(e) => set(i, [e.target.value, api.operators.get(e.target.value)![0].op, ''])}>
+                {fields.map((f) => (
+                  <option key={f}>{f}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Operator
+              <select value={op} onChange={(e) => set(i, [field, e.target.value, ''])}>
+                {ops.map((x) => (
+                  <option key={x.op}>{x.op}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Value
+              {o?.type === 'Boolean' ? (
+                <select value={value} onChange={(e) => set(i, [field, op, e.target.value])}>
+                  <option value="">choose…</option>
+                  <option>true</option>
+                  <option>false</option>
+                </select>
+              ) : (
+                <input value={value} onChange={(e) => set(i, [field, op, e.target.value])} placeholder={o?.list ? 'a, b, c' : o?.type} />
+              )}
+            </label>
+            <button type="button" onClick={() => setDraft(draft.filter((_, j) => j !== i))} aria-label={`Remove filter on ${field}`}>
+              Remove
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" onClick={() => setDraft([...draft, [fields[0], api.operators.get(fields[0])![0].op, '']])}>
+        Add filter
+      </button>{' '}
+      <button type="submit">Apply filters</button>
+    </form>
+  );
+}
+
+/** The related rows of one row, through the entity's lookup by key. */
+function Related({ api, schema, keyValue, rel, onClose }: { api: EntityApi; schema: GraphQLSchema; keyValue: unknown; rel: string; onClose: () => void }) {
+  const r = api.relationships.find((x) => x.name === rel)!;
+  const target = entityApi(schema, r.target);
+  const cols = (target?.columns ?? []).slice(0, 8).map((c) => c.name);
+  const [rows, setRows] = useState<Record<string, unknown>[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setRows(null);
+    const relField = (schema.getType(api.name) as GraphQLObjectType).getFields()[rel];
+    const limit = relField.args.some((a) => a.name === 'limit') ? '(limit: 50)' : '';
+    gql(`query ConsoleRelated($key: ${api.keyType}) { row: ${api.singular}(${api.key}: $key) { rel: ${rel}${limit} { ${cols.join(' ')} } } }`, { key: keyValue }).then((res) => {
+      const v = res.data.row?.rel;
+      setRows(v == null ? [] : Array.isArray(v) ? v : [v]);
+    }, setError);
+  }, [keyValue, rel]);
+  return (
+    <section className="panel" aria-labelledby="related-title" data-testid="related">
+      <h2 id="related-title">
+        {rel} of {api.name} {String(keyValue)}
+      </h2>
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
+      <ErrorBox error={error} />
+      {!rows && !error && <Loading what={rel} />}
+      {rows && rows.length === 0 && <Empty>No related {r.target} rows you may read.</Empty>}
+      {rows && rows.length > 0 && (
+        <table className="grid" aria-label={`${rel} rows`}>
+          <thead>
+            <tr>
+              {cols.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((x, i) => (
+              <tr key={i}>
+                {cols.map((c) => (
+                  <td key={c}>{fmt(x[c])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {target?.connection && <p className="muted">Open <Link to={`/table/${encodeURIComponent(r.target)}`}>{r.target} as a table</Link>.</p>}
+    </section>
+  );
+}
+
+/** Counts (and a sum) per group, computed in the database, with a bar chart. */
+function Summary({ api, view, where, go }: { api: EntityApi; view: View; where: unknown; go: (v: Partial<View>) => void }) {
+  const [groups, setGroups] = useState<{ key: string; count: number; sum: number | null }[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const sameWhere = api.aggregateArgs.where === api.connectionArgs.where;
+  useEffect(() => {
+    if (!view.group) return setGroups(null);
+    setError(null);
+    setGroups(null);
+    const whereVar = sameWhere && api.aggregateArgs.where ? `($where: ${api.aggregateArgs.where})` : '';
+    gql(
+      `query ConsoleSummary${whereVar} { g: ${api.aggregate}(${whereVar ? 'where: $where, ' : ''}groupBy: [${view.group}], limit: 30) { group { ${view.group} } count ${view.sum ? `sum { ${view.sum} }` : ''} } }`,
+      sameWhere ? { where } : {},
+    ).then(
+      (r) => setGroups(r.data.g.map((x: { group: Record<string, unknown>; count: number; sum?: Record<string, unknown> }) => ({ key: fmt(x.group[view.group]), count: x.count, sum: view.sum ? Number(x.sum?.[view.sum] ?? 0) : null }))),
+      setError,
+    );
+  }, [view.group, view.sum, JSON.stringify(where)]);
+  if (!api.groupable.length) return null;
+  const measure = (g: { count: number; sum: number | null }) => (view.sum ? (g.sum ?? 0) : g.count);
+  const max = groups ? Math.max(1, ...groups.map(measure)) : 1;
+  return (
+    <section className="panel" aria-labelledby="summary-title">
+      <h2 id="summary-title">Summary</h2>
+      <div className="toolbar">
+        <label>
+          Group by{' '}
+          <select value={view.group} onChange={(e) => go({ group: e.target.value })}>
+            <option value="">none</option>
+            {api.groupable.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </select>
+        </label>
+        {api.summable.length > 0 && (
+          <label>
+            Sum of{' '}
+            <select value={view.sum} onChange={(e) => go({ sum: e.target.value })}>
+              <option value="">(count only)</option>
+              {api.summable.map((f) => (
+                <option key={f}>{f}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        {!sameWhere && view.filters.length > 0 && <span className="muted">Totals over all the rows you may aggregate (the filters above use fields your role does not aggregate).</span>}
+      </div>
+      <ErrorBox error={error} />
+      {view.group && !groups && !error && <Loading what="the summary" />}
+      {groups && groups.length === 0 && <Empty>No groups.</Empty>}
+      {groups && groups.length > 0 && (
+        <div className="summary">
+          <table className="grid" aria-label="Summary" data-testid="summary">
+            <thead>
+              <tr>
+                <th scope="col">{view.group}</th>
+                <th scope="col">count</th>
+                {view.sum && <th scope="col">sum of {view.sum}</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((g) => (
+                <tr key={g.key}>
+                  <th scope="row">{g.key}</th>
+                  <td>{g.count.toLocaleString()}</td>
+                  {view.sum && <td>{g.sum?.toLocaleString()}</td>}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <svg role="img" aria-label={`Bar chart of ${view.sum ? `sum of ${view.sum}` : 'count'} by ${view.group}`} width="420" height={groups.length * 24 + 8} className="chart">
+            {groups.map((g, i) => {
+              const w = Math.round((measure(g) / max) * 260);
+              return (
+                <g key={g.key} transform={`translate(0, ${i * 24 + 4})`}>
+                  <text x="0" y="15" fontSize="12">
+                    {g.key.slice(0, 14)}
+                  </text>
+                  <rect x="110" y="2" width={Math.max(w, 1)} height="18" className="bar" />
+                  <text x={116 + w} y="15" fontSize="12">
+                    {measure(g).toLocaleString()}
+                  </text>
+                </g>
+              );
+            })}
+          </svg>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Where the rows on screen came from: sources, tables, columns, masks, row counts (owners and admins). */
+function Lineage({ entries }: { entries: LineageEntry[] }) {
+  return (
+    <section className="panel" aria-labelledby="lineage-title" data-testid="lineage">
+      <h2 id="lineage-title">Lineage of this result</h2>
+      <table className="grid">
+        <thead>
+          <tr>
+            <th scope="col">Path</th>
+            <th scope="col">Entity</th>
+            <th scope="col">Source · table</th>
+            <th scope="col">Columns</th>
+            <th scope="col">Masks</th>
+            <th scope="col">Rows</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e, i) => (
+            <tr key={i}>
+              <td>{e.path}</td>
+              <td>{e.entity}</td>
+              <td>
+                {e.source} · {e.table}
+              </td>
+              <td>{(e.columns ?? []).join(', ')}</td>
+              <td>{e.masks ? Object.entries(e.masks).map(([k, v]) => `${k}: ${v}`).join(', ') : '—'}</td>
+              <td>{e.rows}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config';
+import type { Gateway } from '../../src/server';
+import { postGraphQL } from '../support/gql';
+import { bearer, demoToken, mintToken } from '../support/tokens';
+import { parseCsv, startDemoGateway } from './demoGateway';
+
+/**
+ * The web console in a real browser (Debian's chromium through playwright-core) against the
+ * embedded demo: bob (marketing) finds Order in the catalog, cannot read it and asks; erin (admin,
+ * Order's owner) approves; bob opens Order as a table, filters, sorts, downloads CSV, which must
+ * match the gateway's own answer row for row, masks included; dave (auditor) sees every step in
+ * the audit log. Screenshots of the main pages go to test-artifacts/console/.
+ */
+const ROOT = path.join(__dirname, '../..');
+const CHROMIUM = process.env.DATAGATE_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-artifacts/console');
+const DOCS = path.join(ROOT, 'docs/console');
+
+let gw: Gateway;
+let base: string;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no chromium at ${CHROMIUM}: the console's browser tests drive Debian's chromium. Install it with ` +
+        '`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does), or set DATAGATE_CHROMIUM to a Chromium binary.',
+    );
+  // `npm run build` builds the console; a bare `npm test` on a fresh clone builds it here.
+  if (!existsSync(path.join(ROOT, 'console/dist/index.html'))) execFileSync('npm', ['run', 'build:console', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  mkdirSync(SHOTS, { recursive: true });
+  ({ gw, base, url } = await startDemoGateway({ scale: 0.25 }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await gw?.close();
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.DATAGATE_UPDATE_DOCS_SCREENSHOTS) {
+    mkdirSync(DOCS, { recursive: true });
+    copyFileSync(file, path.join(DOCS, `${name}.png`));
+  }
+}
+
+/** A fresh tab signed in as a demo user through the sign-in page's demo list. */
+async function signIn(user: string, screenshot?: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`${user}: page error: ${e.message}`));
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
+  await page.getByTestId(`demo-user-${user}`).waitFor();
+  if (screenshot) await shot(page, screenshot);
+  await page.getByTestId(`demo-user-${user}`).click();
+  await page.getByTestId('who').getByText(user, { exact: true }).waitFor();
+  return page;
+}
+
+async function rowsOfGateway(token: string, query: string, variables: Record<string, unknown>, root: string, cols: string[]): Promise<string[][]> {
+  const out: string[][] = [];
+  let after: string | null = null;
+  do {
+    const r: any = await postGraphQL(url, query, { ...variables, after }, bearer(token));
+    expect(r.body.errors).toBeUndefined();
+    const conn = r.body.data[root];
+    for (const { node } of conn.edges) out.push(cols.map((c) => (node[c] === null || node[c] === undefined ? '' : String(node[c]))));
+    after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
+  } while (after);
+  return out;
+}
+
+async function downloadFrom(page: Page, name: string): Promise<string[][]> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const file = path.join(SHOTS, name);
+  await download.saveAs(file);
+  return parseCsv(readFileSync(file, 'utf8'));
+}
+
+test('bob finds Order, asks for it, erin approves, bob filters, sorts and downloads it; dave audits each step', async () => {
+  // 1. bob searches the catalog and finds an entity he cannot read.
+  const bob = await signIn('bob', 'sign-in');
+  await bob.getByText('Signed in as').waitFor();
+  await expect(bob.getByTestId('who').textContent()).resolves.toContain('marketing');
+  await bob.getByLabel('Search', { exact: true }).fill('order');
+  await bob.getByRole('button', { name: 'Search' }).click();
+  const card = bob.getByTestId('entity-Order');
+  await card.waitFor();
+  await expect(card.textContent()).resolves.toContain('totals only');
+  await shot(bob, 'catalog');
+
+  // 2. ...opens it and requests access with a reason and a duration.
+  await card.getByRole('link', { name: 'Order' }).click();
+  await bob.getByRole('heading', { name: 'Order', level: 1 }).waitFor();
+  await expect(bob.getByRole('link', { name: /Open Order as a table/ }).count()).resolves.toBe(0);
+  await bob.getByLabel('Why you need it').fill('Revenue per campaign for the Q3 review');
+  await bob.getByLabel('For how many days').fill('14');
+  await bob.getByRole('button', { name: 'Send request' }).click();
+  await bob.getByText('Request sent.').waitFor();
+  // After the click: a full-page screenshot just before it made chromium drop the click.
+  await shot(bob, 'entity');
+  await bob.getByRole('link', { name: 'Access requests' }).first().click();
+  await bob.getByTestId('request-Order-requested').waitFor();
+
+  // 3. erin (Order's owner) approves with a comment.
+  const erin = await signIn('erin');
+  await erin.getByRole('link', { name: 'Access requests' }).click();
+  const pending = erin.getByTestId('request-Order-requested');
+  await pending.waitFor();
+  await expect(pending.textContent()).resolves.toContain('Revenue per campaign');
+  await pending.getByLabel('Comment').fill('ok for the Q3 review');
+  await shot(erin, 'requests');
+  await pending.getByRole('button', { name: 'Approve' }).click();
+  await erin.getByTestId('request-Order-approved').waitFor();
+
+  // 4. bob (signed in again: his schema now has Order) opens the table, filters and sorts.
+  const bob2 = await signIn('bob');
+  await bob2.getByRole('link', { name: 'Access requests' }).click();
+  await bob2.getByTestId('request-Order-approved').getByRole('link', { name: 'Open Order as a table' }).click();
+  await bob2.getByTestId('rows').waitFor();
+  await bob2.getByRole('button', { name: 'Add filter' }).click();
+  const filter = bob2.getByTestId('filter-0');
+  // Only fields the role may filter by, with their own operators.
+  const offered = await filter.getByLabel('Field').locator('option').allTextContents();
+  const access: any = await postGraphQL(url, '{ myAccess(entity: "Order") { filterable } }', undefined, bearer(await demoToken('bob')));
+  expect(offered.sort()).toEqual([...access.body.data.myAccess[0].filterable].sort());
+  await filter.getByLabel('Field').selectOption('status');
+  await filter.getByLabel('Operator').selectOption('eq');
+  await filter.getByLabel('Value').fill('paid');
+  await bob2.getByRole('button', { name: 'Apply filters' }).click();
+  await bob2.getByRole('button', { name: /^amount/ }).click();
+  await bob2.getByRole('button', { name: /^amount ▲/ }).click();
+  await bob2.getByRole('button', { name: /^amount ▼/ }).waitFor();
+  await bob2.getByTestId('rows').waitFor();
+  expect(bob2.url()).toContain('sort=amount%3ADESC');
+  const header = await bob2.getByTestId('rows').locator('thead th').allTextContents();
+  const statusCol = header.findIndex((h) => h.startsWith('status')) + 1;
+  expect(new Set(await bob2.getByTestId('rows').locator(`tbody tr td:nth-child(${statusCol})`).allTextContents())).toEqual(new Set(['paid']));
+  // A grouped summary and its chart.
+  await bob2.getByLabel('Group by').selectOption('status');
+  await bob2.getByTestId('summary').waitFor();
+  await shot(bob2, 'table');
+
+  // 5. The CSV: the rows and masks of the gateway's own answer, in the same order.
+  const cols = (new URL(bob2.url()).searchParams.get('cols') ?? '').split(',');
+  const csv = await downloadFrom(bob2, 'order.csv');
+  expect(csv[0]).toEqual(cols);
+  const expected = await rowsOfGateway(
+    await demoToken('bob'),
+    `query($after: String) { ordersConnection(first: 500, after: $after, where: {status: {eq: "paid"}}, orderBy: [{amount: DESC}]) { edges { node { ${cols.join(' ')} } } pageInfo { hasNextPage endCursor } } }`,
+    {},
+    'ordersConnection',
+    cols,
+  );
+  expect(expected.length).toBeGreaterThan(500);
+  expect(csv.slice(1)).toEqual(expected);
+
+  // 6. Copy link: the view is in the URL; opened elsewhere it is the same view. Customer's emails are masked for bob.
+  await bob2.getByRole('button', { name: 'Copy link' }).click();
+  await bob2.getByTestId('table-status').getByText(/Link to this view copied|Copy this link/).waitFor();
+  const link = `${base}/table/Customer?cols=id,name,email,region&where=${encodeURIComponent(JSON.stringify([['region', 'eq', 'EU']]))}&sort=id:ASC`;
+  await bob2.goto(link);
+  await bob2.getByTestId('rows').waitFor();
+  await expect(bob2.getByTestId('filter-0').getByLabel('Value').inputValue()).resolves.toBe('EU');
+  const customers = await downloadFrom(bob2, 'customer.csv');
+  const expectedCustomers = await rowsOfGateway(
+    await demoToken('bob'),
+    'query($after: String) { customersConnection(first: 500, after: $after, where: {region: {eq: "EU"}}, orderBy: [{id: ASC}]) { edges { node { id name email region } } pageInfo { hasNextPage endCursor } } }',
+    {},
+    'customersConnection',
+    ['id', 'name', 'email', 'region'],
+  );
+  expect(customers.slice(1)).toEqual(expectedCustomers);
+  expect(customers.slice(1).some((r) => /^\w\*\*\*@/.test(r[2]))).toBe(true);
+  // A related row: the leads of the first customer.
+  await bob2.getByLabel(/Related rows of row/).first().selectOption('leads');
+  await bob2.getByTestId('related').waitFor();
+
+  // 7. Owners see the lineage of a result; bob does not own Order.
+  expect(await bob2.getByTestId('lineage').count()).toBe(0);
+  await erin.goto(`${base}/table/Order?cols=id,customer_id,amount,status&sort=amount:DESC`);
+  await erin.getByTestId('lineage').waitFor();
+  await expect(erin.getByTestId('lineage').textContent()).resolves.toContain('orders');
+  await shot(erin, 'lineage');
+
+  // 8. The playground: GraphiQL, bundled, with bob's own schema.
+  await bob2.getByRole('link', { name: 'Playground' }).click();
+  await bob2.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+  await shot(bob2, 'playground');
+
+  // 9. dave (auditor) sees each step in the audit log.
+  await gw.governance.audit.flush();
+  const dave = await signIn('dave');
+  await dave.getByRole('link', { name: 'Audit log' }).click();
+  await dave.getByTestId('audit').waitFor();
+  const ops = async (user: string) => {
+    await dave.getByLabel('User').fill(user);
+    await dave.getByRole('button', { name: 'Filter' }).click();
+    await dave.getByTestId('audit').locator('tbody tr td:nth-child(2)').first().getByText(user).waitFor();
+    return (await dave.getByTestId('audit').locator('tbody tr td:nth-child(4)').allTextContents()).join(' ');
+  };
+  const erinOps = await ops('erin');
+  expect(erinOps).toContain('ConsoleDecide');
+  const bobOps = await ops('bob');
+  for (const op of ['ConsoleCatalog', 'ConsoleRequestAccess', 'ConsoleTable', 'ConsoleExport']) expect(bobOps).toContain(op);
+  await shot(dave, 'audit');
+}, 300_000);
+
+test('an expired token sends the user back to sign-in with what to do', async () => {
+  const { config } = loadConfig(path.join(ROOT, 'datagate.yaml'), {});
+  const expired = await mintToken({ sub: 'bob', roles: ['marketing'] }, { secret: config.identity.jwt.secret, issuer: config.identity.jwt.issuer, audience: config.identity.jwt.audience, expiresIn: -60 });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/`);
+  await page.evaluate((t) => sessionStorage.setItem('datagate.token', t), expired);
+  await page.goto(`${base}/catalog`);
+  await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
+  await expect(page.getByRole('status').first().textContent()).resolves.toMatch(/session ended .*expired.*Sign in again/i);
+  // A pasted bad token is refused with the reason.
+  await page.getByLabel('Your token').fill('not-a-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not accepted/);
+}, 60_000);
