@@ -33,12 +33,23 @@ export interface AuditRecord {
 export type NewAuditRecord = Omit<AuditRecord, 'id'> & { id?: string };
 
 const BATCH = 500; // 15 columns each: well under SQLite's and PostgreSQL's bind limits
+/**
+ * SQLite (better-sqlite3) writes synchronously on the event loop: a 200-record batch committed at once
+ * held every request for about 10 ms (bench/RESULTS.md, issue 5's run). There a batch is written as
+ * small transactions with a turn of the event loop between them, so requests interleave.
+ */
+const SQLITE_SLICE = 25;
 
-/** Inserts a batch in one transaction: all of it or none. Records without an id get a random UUID. */
+/**
+ * Inserts a batch. Each record gets its id once (kept on the record), and a record already in the
+ * store is skipped, so a batch retried after a partial write neither fails nor writes twice.
+ * PostgreSQL: one transaction. SQLite: slices of 25, yielding to the event loop between them.
+ */
 export async function insertAuditRecords(store: MetadataStore, records: readonly NewAuditRecord[]): Promise<void> {
   if (!records.length) return;
+  for (const r of records) r.id ??= randomUUID();
   const rows = records.map((r) => ({
-    id: r.id ?? randomUUID(),
+    id: r.id!,
     at: toDb(r.at),
     request_id: r.requestId,
     user_id: r.userId,
@@ -54,8 +65,15 @@ export async function insertAuditRecords(store: MetadataStore, records: readonly
     duration_ms: r.durationMs,
     outcome: r.outcome,
   }));
+  if (store.kind === 'sqlite') {
+    for (const [i, part] of chunks(rows, SQLITE_SLICE).entries()) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      await store.knex('audit_records').insert(part).onConflict('id').ignore();
+    }
+    return;
+  }
   await store.knex.transaction(async (trx) => {
-    for (const part of chunks(rows, BATCH)) await trx('audit_records').insert(part);
+    for (const part of chunks(rows, BATCH)) await trx('audit_records').insert(part).onConflict('id').ignore();
   });
 }
 

@@ -54,6 +54,17 @@ describe.each(KINDS)('audit records on %s', (kind) => {
     expect(records).toEqual([{ ...record(2), id: 'r00002' }]);
   });
 
+  test('a batch written again after a partial write (the queue retries it) stores each record once', async () => {
+    const batch = Array.from({ length: 60 }, (_, i) => record(100_000 + i, { userId: 'retry-user' }));
+    await insertAuditRecords(t.store, batch.slice(0, 30)); // the first half made it before the failure
+    await insertAuditRecords(t.store, batch); // the retry sends the whole batch
+    const ids = batch.map((r) => r.id);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    const stored = await t.store.knex('audit_records').whereIn('id', ids as string[]).count({ n: '*' });
+    expect(Number(stored[0].n)).toBe(60);
+    await t.store.knex('audit_records').whereIn('id', ids as string[]).del(); // the other tests count every record
+  });
+
   test('keyset paging returns every record exactly once, newest first, also with records inserted while paging', async () => {
     const seen = await all(t);
     expect(seen).toHaveLength(N);
