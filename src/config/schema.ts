@@ -90,7 +90,7 @@ export const LIMIT_DEFAULTS = {
   defaultLimit: 100,
   maxLimit: 1000,
   maxCrossSourceKeys: 100_000,
-  rowBudget: 20_000,
+  rowBudget: 2_000_000,
   maxDepth: 10,
   maxAliases: 15,
   maxTokens: 2000,

@@ -115,11 +115,13 @@ export function instrumentSources(sources: ReadonlyMap<string, SourceAdapter>, r
         throw e;
       }
     };
+    // Plain properties (writable, like the adapter's own), so the wrapped adapter behaves as an object literal would.
+    const own = { writable: true, configurable: true, enumerable: true } as const;
     const wrapped: SourceAdapter = Object.create(a, {
       // `opts` carries the request's abort signal (deadline, client gone): it must reach the adapter.
-      execute: { value: (plan: Parameters<SourceAdapter['execute']>[0], opts?: Parameters<SourceAdapter['execute']>[1]) => timed(plan.kind, () => a.execute(plan, opts)) },
-      run: { value: (q: Parameters<SourceAdapter['run']>[0], opts?: Parameters<SourceAdapter['run']>[1]) => timed('raw', () => a.run(q, opts)) },
-      estimateRows: { value: (e: Parameters<SourceAdapter['estimateRows']>[0]) => timed('estimate', () => a.estimateRows(e)) },
+      execute: { ...own, value: (plan: Parameters<SourceAdapter['execute']>[0], opts?: Parameters<SourceAdapter['execute']>[1]) => timed(plan.kind, () => a.execute(plan, opts)) },
+      run: { ...own, value: (q: Parameters<SourceAdapter['run']>[0], opts?: Parameters<SourceAdapter['run']>[1]) => timed('raw', () => a.run(q, opts)) },
+      estimateRows: { ...own, value: (e: Parameters<SourceAdapter['estimateRows']>[0]) => timed('estimate', () => a.estimateRows(e)) },
     });
     out.set(key, wrapped);
   }

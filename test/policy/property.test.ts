@@ -248,7 +248,8 @@ const USES_USER_ID = Object.values(POLICIES).some((t) => t.includes('${user.id}'
 const ROLE_POOL = ['staff', 'rep', 'senior_rep', 'regional', 'support', 'analyst', 'auditor', 'intern'];
 const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 260);
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
-const LIMITS = { defaultLimit: 100, maxLimit: 1000 };
+// The row budget is test/integration/limits.test.ts's subject; here random nesting at maxLimit must reach the policy.
+const LIMITS = { defaultLimit: 100, maxLimit: 1000, rowBudget: 1_000_000_000 };
 const MAX_PAGES = 6;
 /** PROPERTY_COLLECT=1: run every case and list each kind of disagreement once, instead of stopping (and shrinking) at the first. */
 const COLLECT = process.env.PROPERTY_COLLECT === '1';

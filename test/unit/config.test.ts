@@ -33,7 +33,7 @@ describe('datagate.yaml', () => {
       defaultLimit: 100,
       maxLimit: 1000,
       maxCrossSourceKeys: 100000,
-      rowBudget: 20000,
+      rowBudget: 2000000,
       maxDepth: 10,
       maxAliases: 15,
       maxTokens: 2000,
