@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { csvFormat } from './export/csvFormat';
 import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS, type ExportQuery } from './export/exportQuery';
 import { ExportShapeError } from './export/ExportShapeError';
-import { ROLE_HEADER, sendJson, type RouteHandler } from './httpServer';
+import { readBody, ROLE_HEADER, sendJson, type RouteHandler } from './httpServer';
 
 /** Request headers a page request carries over from the caller: who asks, as which role, under which id. */
 const FORWARDED = ['authorization', ROLE_HEADER, 'x-request-id'] as const;
@@ -134,21 +134,4 @@ function loopbackUrl(req: http.IncomingMessage): string {
 
 function safeFilename(name: string): string {
   return name.replace(/\.csv$/i, '').replace(/[^\w.-]+/g, '_').slice(0, 100) || 'export';
-}
-
-function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > max) return resolve(null);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -39,7 +39,8 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
-function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
+/** The request body as text, or null when it is larger than `max` bytes (declared or sent). */
+export function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > max) return resolve(null);
