@@ -144,6 +144,17 @@ test('a response reading a failing entity says so in extensions.quality', async 
   ]);
 });
 
+test('the catalog shows each entity’s latest verdict: failing checks, staleness, freshness', async () => {
+  const r = await as(null, '{ catalog { name quality { status stale maxAge newest checkedAt failing { check observed error } } } }');
+  expect(r.body.errors).toBeUndefined();
+  const q = Object.fromEntries(r.body.data.catalog.map((e: { name: string; quality: unknown }) => [e.name, e.quality]));
+  expect(q.Customer).toMatchObject({ status: 'fail', stale: false, failing: [{ check: 'rowCount', observed: '120', error: false }] });
+  expect(q.Order).toMatchObject({ stale: true, maxAge: expect.any(String), failing: [{ check: 'freshness(created_at)', error: false }] });
+  expect(Date.parse(q.Order.newest)).toBeLessThan(Date.now());
+  expect(q.Rep).toMatchObject({ failing: [] });
+  expect(q.Rep.status).not.toBe('fail');
+});
+
 test('a response reading only passing entities carries no quality note', async () => {
   const r = await as(null, '{ reps { id name } products(limit: 3) { id price } }');
   expect(r.body.errors).toBeUndefined();
