@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { listAuditRecords, openStore } from '../../src/store';
 import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
-import { createCrm, FIXTURE_MODEL, OPEN_POLICIES, TEST_IDENTITY } from '../support/fixture';
+import { createCrm, FIXTURE_MODEL, TEST_IDENTITY, writeDeployment } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { serveProcess, type ServedProcess } from '../support/serveProcess';
 import { bearer, mintToken } from '../support/tokens';
@@ -28,21 +27,14 @@ beforeAll(async () => {
   } finally {
     await k.destroy();
   }
-  dir = mkdtempSync(path.join(tmpdir(), 'datagate-sigterm-'));
-  mkdirSync(path.join(dir, 'schema'));
-  mkdirSync(path.join(dir, 'policies'));
   // Customers and reps only: the crm source on PostgreSQL.
-  writeFileSync(path.join(dir, 'schema', 'crm.yaml'), FIXTURE_MODEL['crm.yaml'].replace(/\n    orders: \{ entity: Order[^\n]*/, ''));
-  for (const [f, text] of Object.entries(OPEN_POLICIES)) writeFileSync(path.join(dir, 'policies', f), text);
-  writeFileSync(
-    path.join(dir, 'datagate.yaml'),
-    [
-      'sources:',
-      `  crm: { dialect: postgres, url: ${JSON.stringify(crm.url)}, statementTimeout: 5s, connectTimeout: 5s }`,
-      'metadata: { url: "sqlite:audit.sqlite" }',
-      'audit: { flushInterval: 60s, batchSize: 1000 }',
-      TEST_IDENTITY,
-    ].join('\n') + '\n',
+  dir = writeDeployment(
+    { crm: { dialect: 'postgres', url: crm.url, connectTimeout: '5s' } },
+    {
+      model: { 'crm.yaml': FIXTURE_MODEL['crm.yaml'].replace(/\n    orders: \{ entity: Order[^\n]*/, '') },
+      extraConfig: ['metadata: { url: "sqlite:audit.sqlite" }', 'audit: { flushInterval: 60s, batchSize: 1000 }', TEST_IDENTITY].join('\n'),
+    },
+    'datagate-sigterm-',
   );
 });
 

@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { listAuditRecords, openStore } from '../../src/store';
 import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
-import { createCrm, FIXTURE_MODEL, OPEN_POLICIES, TEST_IDENTITY } from '../support/fixture';
+import { createCrm, FIXTURE_MODEL, TEST_IDENTITY, writeDeployment } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { serveProcess, type ServedProcess } from '../support/serveProcess';
 
@@ -29,13 +28,13 @@ beforeAll(async () => {
   } finally {
     await k.destroy();
   }
-  dir = mkdtempSync(path.join(tmpdir(), 'datagate-shutdown-'));
-  mkdirSync(path.join(dir, 'schema'));
-  mkdirSync(path.join(dir, 'policies'));
-  writeFileSync(
-    path.join(dir, 'schema', 'crm.yaml'),
-    FIXTURE_MODEL['crm.yaml'].replace(/\n    orders: \{ entity: Order[^\n]*/, '') +
-      `
+  dir = writeDeployment(
+    { crm: { dialect: 'postgres', url: crm.url, statementTimeout: '10s', connectTimeout: '5s' } },
+    {
+      model: {
+        'crm.yaml':
+          FIXTURE_MODEL['crm.yaml'].replace(/\n    orders: \{ entity: Order[^\n]*/, '') +
+          `
 SlowCustomer:
   source: crm
   table: slow_customers
@@ -44,18 +43,11 @@ SlowCustomer:
     id: { type: Int }
     name: { type: String }
 `,
-  );
-  for (const [f, text] of Object.entries(OPEN_POLICIES)) writeFileSync(path.join(dir, 'policies', f), text);
-  writeFileSync(
-    path.join(dir, 'datagate.yaml'),
-    [
-      'sources:',
-      `  crm: { dialect: postgres, url: ${JSON.stringify(crm.url)}, statementTimeout: 10s, connectTimeout: 5s }`,
-      'metadata: { url: "sqlite:audit.sqlite" }',
+      },
       // Nothing is written before the shutdown flushes it.
-      'audit: { flushInterval: 60s, batchSize: 1000 }',
-      TEST_IDENTITY,
-    ].join('\n') + '\n',
+      extraConfig: ['metadata: { url: "sqlite:audit.sqlite" }', 'audit: { flushInterval: 60s, batchSize: 1000 }', TEST_IDENTITY].join('\n'),
+    },
+    'datagate-shutdown-',
   );
 });
 

@@ -226,20 +226,18 @@ export interface SourceSpec {
   options?: Record<string, string>;
 }
 
-/** Writes datagate.yaml and the model into a temp folder and starts a gateway on a free port. */
-export async function startGateway(
-  sources: Record<string, SourceSpec>,
-  opts: {
-    model?: Record<string, string>;
-    /** Policy files by file name; default: the anonymous role reads and aggregates everything (OPEN_POLICIES). */
-    policies?: Record<string, string>;
-    /** Extra top-level YAML appended to datagate.yaml (e.g. TEST_IDENTITY). */
-    extraConfig?: string;
-    prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void>;
-    limits?: Record<string, number>;
-  } = {},
-): Promise<{ gw: Gateway; url: string; logs: Record<string, unknown>[]; dir: string }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'datagate-test-'));
+export interface DeploymentFiles {
+  model?: Record<string, string>;
+  /** Policy files by file name; default: the anonymous role reads and aggregates everything (OPEN_POLICIES). */
+  policies?: Record<string, string>;
+  /** Extra top-level YAML appended to datagate.yaml (e.g. TEST_IDENTITY). */
+  extraConfig?: string;
+  limits?: Record<string, number>;
+}
+
+/** Writes datagate.yaml, the model and the policies into a fresh temp folder; returns the folder. */
+export function writeDeployment(sources: Record<string, SourceSpec>, opts: DeploymentFiles = {}, prefix = 'datagate-test-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   mkdirSync(path.join(dir, 'schema'));
   mkdirSync(path.join(dir, 'policies'));
   for (const [f, text] of Object.entries(opts.model ?? FIXTURE_MODEL)) writeFileSync(path.join(dir, 'schema', f), text);
@@ -254,6 +252,15 @@ export async function startGateway(
   if (opts.limits) lines.push('limits:', ...Object.entries(opts.limits).map(([k, v]) => `  ${k}: ${v}`));
   if (opts.extraConfig) lines.push(opts.extraConfig);
   writeFileSync(path.join(dir, 'datagate.yaml'), lines.join('\n') + '\n');
+  return dir;
+}
+
+/** Writes the deployment (writeDeployment) and starts a gateway on it on a free port. */
+export async function startGateway(
+  sources: Record<string, SourceSpec>,
+  opts: DeploymentFiles & { prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void> } = {},
+): Promise<{ gw: Gateway; url: string; logs: Record<string, unknown>[]; dir: string }> {
+  const dir = writeDeployment(sources, opts);
   const logs: Record<string, unknown>[] = [];
   const gw = await createGateway({ configFile: path.join(dir, 'datagate.yaml'), env: {}, log: (r) => logs.push(r), prepareSources: opts.prepare });
   const url = await gw.listen(0, '127.0.0.1');
