@@ -9,7 +9,7 @@ import { main } from '../../src/cli/main';
 import type { Gateway } from '../../src/server';
 import { runCli } from '../support/cli';
 import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
-import { createCrm, createSales, fixtureData, startGateway, TEST_JWT_SECRET } from '../support/fixture';
+import { createCrm, createSales, fixtureData, MASKED_REP_POLICIES, startGateway, TEST_JWT_SECRET } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
@@ -18,18 +18,7 @@ import { bearer, mintToken } from '../support/tokens';
  * exactly what the gateway answers the same user in one big request, masks included; the manifest
  * says who, what, when and from where, and its sha256 is the file's.
  */
-const POLICIES = {
-  'rep.yaml': `
-role: rep
-rules:
-  - { action: read, subject: Customer, fields: [id, name, email, region, vip, rep_id], conditions: { rep_id: "\${user.employeeId}" } }
-  - { action: [read, aggregate], subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
-  - { action: read, subject: [OrderLine, Product, Rep] }
-masks:
-  Customer.email: email
-  Customer.name: { mask: redact, unless: { vip: true } }
-`,
-};
+const POLICIES = MASKED_REP_POLICIES;
 const IDENTITY = `identity:
   users: users.yaml
   jwt: { secret: ${TEST_JWT_SECRET}, issuer: datagate-test, audience: datagate }

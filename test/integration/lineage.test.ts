@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
-import { createCrm, createSales, fixtureData, FIXTURE_MODEL, startGateway, TEST_IDENTITY } from '../support/fixture';
+import { createCrm, createSales, FIXTURE_MODEL, fixtureData, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 import type { Gateway } from '../../src/server';
@@ -14,18 +14,7 @@ import type { Row } from '../../src/sources';
  * less; each entry's row count must equal the rows the response holds at its path; masks and policy
  * are the role's; a column the role cannot read never appears.
  */
-const POLICIES = {
-  'rep.yaml': `
-role: rep
-rules:
-  - { action: read, subject: Customer, fields: [id, name, email, region, vip, rep_id], conditions: { rep_id: "\${user.employeeId}" } }
-  - { action: [read, aggregate], subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
-  - { action: read, subject: [OrderLine, Product, Rep] }
-masks:
-  Customer.email: email
-  Customer.name: { mask: redact, unless: { vip: true } }
-`,
-};
+const POLICIES = MASKED_REP_POLICIES;
 /** Customer columns the rep role cannot read: they must never appear in lineage. */
 const HIDDEN = ['score', 'balance', 'created_at'];
 const READABLE: Record<string, string[]> = {

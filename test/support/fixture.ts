@@ -210,6 +210,23 @@ rules:
 `,
 };
 
+/**
+ * An account manager's role over the fixture (rows by `rep_id = employeeId`, orders through the
+ * customer), with an always-on and a conditional mask: lineage and export check what reaches the answer.
+ */
+export const MASKED_REP_POLICIES: Record<string, string> = {
+  'rep.yaml': `
+role: rep
+rules:
+  - { action: read, subject: Customer, fields: [id, name, email, region, vip, rep_id], conditions: { rep_id: "\${user.employeeId}" } }
+  - { action: [read, aggregate], subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
+  - { action: read, subject: [OrderLine, Product, Rep] }
+masks:
+  Customer.email: email
+  Customer.name: { mask: redact, unless: { vip: true } }
+`,
+};
+
 /** Identity settings of test deployments: HS256 with TEST_JWT_SECRET (tokens from test/support/tokens.ts). */
 export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-abcdef';
 export const TEST_IDENTITY = `identity:
