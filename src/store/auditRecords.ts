@@ -34,16 +34,18 @@ export type NewAuditRecord = Omit<AuditRecord, 'id'> & { id?: string };
 
 const BATCH = 500; // 15 columns each: well under SQLite's and PostgreSQL's bind limits
 /**
- * SQLite (better-sqlite3) writes synchronously on the event loop: a 200-record batch committed at once
- * held every request for about 10 ms (bench/RESULTS.md, issue 5's run). There a batch is written as
- * small transactions with a turn of the event loop between them, so requests interleave.
+ * SQLite (better-sqlite3) writes synchronously: a 200-record batch committed on the event loop held every
+ * request for about 10 ms (bench/RESULTS.md, issue 5's run). A store file is written by its worker thread
+ * (store.writer); an in-memory store, on the event loop, in small transactions with a turn of the event
+ * loop between them, so requests interleave.
  */
 const SQLITE_SLICE = 25;
 
 /**
  * Inserts a batch. Each record gets its id once (kept on the record), and a record already in the
  * store is skipped, so a batch retried after a partial write neither fails nor writes twice.
- * PostgreSQL: one transaction. SQLite: slices of 25, yielding to the event loop between them.
+ * PostgreSQL: one transaction. A SQLite file: one transaction in the store's writer thread. In-memory
+ * SQLite: slices of 25, yielding to the event loop between them.
  */
 export async function insertAuditRecords(store: MetadataStore, records: readonly NewAuditRecord[]): Promise<void> {
   if (!records.length) return;
@@ -65,6 +67,10 @@ export async function insertAuditRecords(store: MetadataStore, records: readonly
     duration_ms: r.durationMs,
     outcome: r.outcome,
   }));
+  if (store.writer) {
+    for (const part of chunks(rows, BATCH)) await store.writer.insertIgnore('audit_records', 'id', part);
+    return;
+  }
   if (store.kind === 'sqlite') {
     for (const [i, part] of chunks(rows, SQLITE_SLICE).entries()) {
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));

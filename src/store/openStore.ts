@@ -2,6 +2,7 @@ import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { DatagateError, ErrorCode } from '../errors';
 import { migratorConfig } from './migrations';
+import { createSqliteWriter, type SqliteWriter } from './sqliteWriter';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type StoreLogger = (record: Record<string, unknown>) => void;
@@ -26,6 +27,12 @@ export interface MetadataStore {
   /** Where the store is, safe to log and show: a file path, `:memory:`, or the URL without its password. */
   readonly location: string;
   readonly knex: Knex;
+  /**
+   * A SQLite file's writer off the event loop (sqliteWriter.ts), for writes that come often and need
+   * no answer but success (audit records); absent for PostgreSQL (whose I/O is asynchronous) and for an
+   * in-memory store (which exists on the event loop's connection only).
+   */
+  readonly writer?: SqliteWriter;
   /** Runs every migration not yet applied (idempotent; safe from several replicas at once). Returns the names applied now. */
   migrate(): Promise<string[]>;
   /** Answers or throws the same clear DatagateError as opening (for health checks). */
@@ -206,10 +213,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<MetadataStore> 
     throw e;
   }
   let closed = false;
+  const writer = target.kind === 'sqlite' && target.filename !== ':memory:' ? createSqliteWriter(target.filename) : undefined;
   return {
     kind: target.kind,
     location: target.location,
     knex: k,
+    writer,
     ping,
     async migrate() {
       try {
@@ -238,6 +247,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<MetadataStore> 
     async close() {
       if (closed) return;
       closed = true;
+      await writer?.close();
       await k.destroy();
     },
   };
