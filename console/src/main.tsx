@@ -69,7 +69,7 @@ function App() {
 }
 
 function Shell() {
-  const { path, params } = useLocation();
+  const { path, params, state } = useLocation();
   return (
     <SessionContext.Consumer>
       {(s) => (
@@ -104,7 +104,7 @@ function Shell() {
             </div>
           </header>
           <main id="main" className="page" tabIndex={-1}>
-            {route(path, params)}
+            {route(path, params, state)}
           </main>
         </>
       )}
@@ -112,7 +112,7 @@ function Shell() {
   );
 }
 
-function route(path: string, params: URLSearchParams) {
+function route(path: string, params: URLSearchParams, state: unknown) {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   switch (parts[0] ?? 'catalog') {
     case 'catalog':
@@ -120,7 +120,7 @@ function route(path: string, params: URLSearchParams) {
     case 'entity':
       return <EntityPage entity={parts[1] ?? ''} />;
     case 'table':
-      return <TablePage key={parts[1]} entity={parts[1] ?? ''} params={params} />;
+      return <TablePage key={parts[1]} entity={parts[1] ?? ''} params={params} state={state} />;
     case 'requests':
       return <Requests />;
     case 'playground':

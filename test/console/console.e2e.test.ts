@@ -55,12 +55,13 @@ async function shot(page: Page, name: string): Promise<void> {
   }
 }
 
-/** A fresh tab signed in as a demo user through the sign-in page's demo list. */
-async function signIn(user: string, screenshot?: string): Promise<Page> {
+/** A fresh browser context (nothing shared with the others) signed in as a demo user through the sign-in page's demo list, at `at` (default /). */
+async function signIn(user: string, screenshot?: string, at = '/'): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`${user}: page error: ${e.message}`));
-  await page.goto(`${base}/`);
+  await page.goto(at.startsWith('http') ? at : `${base}${at}`);
   await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
   await page.getByTestId(`demo-user-${user}`).waitFor();
   if (screenshot) await shot(page, screenshot);
@@ -167,9 +168,41 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   expect(expected.length).toBeGreaterThan(500);
   expect(csv.slice(1)).toEqual(expected);
 
-  // 6. Copy link: the view is in the URL; opened elsewhere it is the same view. Customer's emails are masked for bob.
+  // 6. Copy link keeps the whole view, page included: page 2, copied, opened in a fresh browser context shows the same rows.
+  const firstRow = () => bob2.getByTestId('rows').locator('tbody tr').first().textContent();
+  const page1First = await firstRow();
+  await bob2.getByRole('button', { name: 'Next page' }).click();
+  await bob2.getByTestId('row-count').getByText(/Rows 26–50 of .* · page 2$/).waitFor();
+  const page2First = await firstRow();
+  expect(page2First).not.toBe(page1First);
   await bob2.getByRole('button', { name: 'Copy link' }).click();
-  await bob2.getByTestId('table-status').getByText(/Link to this view copied|Copy this link/).waitFor();
+  await bob2.getByTestId('table-status').getByText('Link to this view copied (page 2).').waitFor();
+  const copied = await bob2.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe(bob2.url());
+  expect(new URL(copied).searchParams.get('page')).toBe('2');
+  const elsewhere = await signIn('bob', undefined, copied);
+  await elsewhere.getByTestId('row-count').getByText(/· page 2$/).waitFor();
+  await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page2First);
+  await expect(elsewhere.getByRole('columnheader', { name: /amount/ }).getAttribute('aria-sort')).resolves.toBe('descending');
+  await expect(elsewhere.getByTestId('filter-0').getByLabel('Value').inputValue()).resolves.toBe('paid');
+  // A reload keeps it too, and Previous page steps back to the first page of the same view.
+  await elsewhere.reload();
+  await elsewhere.getByTestId('row-count').getByText(/· page 2$/).waitFor();
+  await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page2First);
+  await elsewhere.getByRole('button', { name: 'Previous page' }).click();
+  await elsewhere.getByTestId('row-count').getByText(/· page 1$/).waitFor();
+  await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page1First);
+  // A page position the gateway does not recognise (here: altered) opens the same view on page 1, saying why.
+  const altered = new URL(copied);
+  altered.searchParams.set('after', `${altered.searchParams.get('after')!.slice(0, -4)}AAAA`);
+  await elsewhere.goto(altered.href);
+  await elsewhere.getByTestId('table-status').getByText(/cannot be found again .* showing the first page/).waitFor();
+  await elsewhere.getByTestId('row-count').getByText(/· page 1$/).waitFor();
+  await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page1First);
+  expect(new URL(elsewhere.url()).searchParams.get('after')).toBeNull();
+  await elsewhere.context().close();
+
+  // A hand-written link opens its view (Customer's emails are masked for bob).
   const link = `${base}/table/Customer?cols=id,name,email,region&where=${encodeURIComponent(JSON.stringify([['region', 'eq', 'EU']]))}&sort=id:ASC`;
   await bob2.goto(link);
   await bob2.getByTestId('rows').waitFor();

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
-import { downloadCsv, gql, type GqlError, type LineageEntry } from '../api';
+import { ApiError, downloadCsv, gql, type GqlError, type LineageEntry } from '../api';
 import { Link, navigate } from '../router';
 import { coerce, entityApi, type EntityApi } from '../schema';
 import { useSession } from '../session';
@@ -16,9 +16,24 @@ interface View {
   sort: { field: string; dir: 'ASC' | 'DESC' } | null;
   group: string;
   sum: string;
+  /** 1-based page number, and the connection cursor its rows start after (null on page 1). */
+  page: number;
+  after: string | null;
 }
 
-/** The view lives in the URL: a copied link opens the same columns, filters, sort and summary. */
+/** What the history entry keeps beside the URL: the cursors of earlier pages, to step back (page number → cursor). */
+interface PageTrail {
+  cursors: Record<number, string | null>;
+}
+
+const trailOf = (state: unknown): Record<number, string | null> =>
+  state && typeof state === 'object' && 'cursors' in state && typeof (state as PageTrail).cursors === 'object' ? { ...(state as PageTrail).cursors } : {};
+
+/**
+ * The view lives in the URL: a copied link opens the same columns, filters, sort, summary and page
+ * (the page's connection cursor, so the same first row; the gateway refuses the cursor for another
+ * role set or after a restart without server.cursorSecret, and the view then opens on page 1).
+ */
 function readView(params: URLSearchParams, api: EntityApi): View {
   const known = new Set(api.columns.map((c) => c.name));
   const cols = (params.get('cols') ?? '').split(',').filter((c) => known.has(c));
@@ -29,12 +44,17 @@ function readView(params: URLSearchParams, api: EntityApi): View {
     filters = [];
   }
   const [field, dir] = (params.get('sort') ?? '').split(':');
+  const after = params.get('after');
+  const page = Number.parseInt(params.get('page') ?? '1', 10);
+  const paged = after !== null && after !== '' && Number.isInteger(page) && page > 1;
   return {
     cols: cols.length ? cols : api.columns.slice(0, 8).map((c) => c.name),
     filters,
     sort: api.sortable.includes(field) ? { field, dir: dir === 'DESC' ? 'DESC' : 'ASC' } : null,
     group: api.groupable.includes(params.get('group') ?? '') ? params.get('group')! : '',
     sum: api.summable.includes(params.get('sum') ?? '') ? params.get('sum')! : '',
+    page: paged ? page : 1,
+    after: paged ? after : null,
   };
 }
 
@@ -45,6 +65,10 @@ function writeView(entity: string, v: View): string {
   if (v.sort) q.set('sort', `${v.sort.field}:${v.sort.dir}`);
   if (v.group) q.set('group', v.group);
   if (v.sum) q.set('sum', v.sum);
+  if (v.page > 1 && v.after) {
+    q.set('page', String(v.page));
+    q.set('after', v.after);
+  }
   return `/table/${encodeURIComponent(entity)}?${q}`;
 }
 
@@ -61,7 +85,7 @@ function whereOf(api: EntityApi, filters: Filter[]): Record<string, Record<strin
 }
 
 /** An entity as a table: columns, filters and sort by pointing and clicking, cursor paging, relationships, a grouped summary, CSV. */
-export function TablePage({ entity, params }: { entity: string; params: URLSearchParams }) {
+export function TablePage({ entity, params, state }: { entity: string; params: URLSearchParams; state: unknown }) {
   const { schema, me } = useSession();
   const api = useMemo(() => entityApi(schema, entity), [schema, entity]);
   if (!api || !api.connection)
@@ -73,14 +97,25 @@ export function TablePage({ entity, params }: { entity: string; params: URLSearc
         </Empty>
       </div>
     );
-  return <Table api={api} params={params} schema={schema} meRoles={me.roles} meId={me.id} />;
+  return <Table api={api} params={params} trail={trailOf(state)} schema={schema} meRoles={me.roles} meId={me.id} />;
 }
 
-function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params: URLSearchParams; schema: GraphQLSchema; meRoles: string[]; meId: string | null }) {
+interface Rows {
+  rows: Record<string, unknown>[];
+  total: number | null;
+  next: string | null;
+  errors?: GqlError[];
+  lineage?: LineageEntry[];
+}
+
+function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; params: URLSearchParams; trail: Record<number, string | null>; schema: GraphQLSchema; meRoles: string[]; meId: string | null }) {
   const view = readView(params, api);
-  const viewKey = JSON.stringify(view);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [page, setPage] = useState<{ rows: Record<string, unknown>[]; total: number | null; next: string | null; errors?: GqlError[]; lineage?: LineageEntry[] } | null>(null);
+  /** What the rows depend on (the summary's group and sum do not). */
+  const rowsKey = JSON.stringify([view.cols, view.filters, view.sort, view.after]);
+  const filtersKey = JSON.stringify(view.filters);
+  // The rows on screen stay while the next ones load, so the control that asked (a sort header, Next page) keeps the focus.
+  const [page, setPage] = useState<Rows | null>(null);
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [owner, setOwner] = useState(false);
   const [draft, setDraft] = useState<Filter[]>(view.filters);
@@ -93,31 +128,39 @@ function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params:
   const varArgs = `where: $where${api.connectionArgs.orderBy ? ', orderBy: $orderBy' : ''}`;
   const orderBy = view.sort ? [{ [view.sort.field]: view.sort.dir }] : null;
 
-  useEffect(() => {
-    setCursors([null]);
-    setDraft(view.filters);
-  }, [viewKey]);
+  useEffect(() => setDraft(view.filters), [filtersKey]);
 
-  const after = cursors[cursors.length - 1];
   const load = () => {
     setError(null);
-    setPage(null);
+    setLoading(true);
     gql(
       `query ConsoleTable($first: Int, $after: String, ${varDefs}) { rows: ${api.connection}(first: $first, after: $after, ${varArgs}) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${selected.join(' ')} } } } }`,
-      { first: PAGE, after, where, orderBy },
+      { first: PAGE, after: view.after, where, orderBy },
     ).then(
-      (r) =>
+      (r) => {
         setPage({
           rows: r.data.rows?.edges.map((e: { node: Record<string, unknown> }) => e.node) ?? [],
           total: r.data.rows?.totalCount ?? null,
           next: r.data.rows?.pageInfo.hasNextPage ? r.data.rows.pageInfo.endCursor : null,
           errors: r.errors,
           lineage: r.extensions?.lineage,
-        }),
-      setError,
+        });
+        setLoading(false);
+      },
+      (e) => {
+        setLoading(false);
+        if (e instanceof ApiError && e.code === 'BAD_CURSOR' && view.after) {
+          // A link's page position from before a gateway restart, or made for other roles: same view, first page.
+          setStatus('The page this link pointed to cannot be found again (the gateway restarted, or you hold other roles than whoever made the link): showing the first page of the same view.');
+          navigate(writeView(api.name, { ...view, page: 1, after: null }), { replace: true });
+          return;
+        }
+        setPage(null);
+        setError(e);
+      },
     );
   };
-  useEffect(load, [viewKey, after]);
+  useEffect(load, [rowsKey]);
   useEffect(() => {
     gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: api.name }).then((r) => {
       const e = r.data.catalog.find((c) => c.name === api.name);
@@ -125,8 +168,17 @@ function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params:
     }, () => setOwner(false));
   }, [api.name]);
 
-  const go = (v: Partial<View>) => navigate(writeView(api.name, { ...view, ...v }));
+  /** A new view: columns, filters or sort start again at page 1; the summary's group and sum keep the page. */
+  const go = (v: Partial<View>) => {
+    const next = { ...view, ...v };
+    const samePage = JSON.stringify([next.cols, next.filters, next.sort]) === JSON.stringify([view.cols, view.filters, view.sort]);
+    navigate(writeView(api.name, samePage ? next : { ...next, page: 1, after: null }), samePage ? { state: { cursors: trail } satisfies PageTrail } : {});
+  };
   const toggleSort = (field: string) => go({ sort: view.sort?.field === field ? (view.sort.dir === 'ASC' ? { field, dir: 'DESC' } : null) : { field, dir: 'ASC' } });
+  const toPage = (n: number, after: string | null) =>
+    navigate(writeView(api.name, { ...view, page: n, after }), { state: { cursors: { ...trail, [view.page]: view.after } } satisfies PageTrail });
+  /** The cursor of the page before this one: known after paging in this tab; a link opened elsewhere knows only page 1. */
+  const previous = view.page === 2 ? null : trail[view.page - 1];
 
   const download = async () => {
     setDownloading(true);
@@ -148,11 +200,12 @@ function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params:
   const copyLink = async () => {
     try {
       await navigator.clipboard.writeText(window.location.href);
-      setStatus('Link to this view copied.');
+      setStatus(`Link to this view copied${view.page > 1 ? ` (page ${view.page})` : ''}.`);
     } catch {
       setStatus(`Copy this link: ${window.location.href}`);
     }
   };
+  const first = (view.page - 1) * PAGE + 1;
 
   return (
     <div>
@@ -191,15 +244,22 @@ function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params:
       <FilterBuilder api={api} draft={draft} setDraft={setDraft} apply={() => go({ filters: draft.filter((f) => f[2] !== '' || f[1] === 'isNull') })} />
       <ErrorBox error={error} onRetry={load} />
       {page?.errors?.map((e, i) => <ErrorBox key={i} error={Object.assign(new Error(e.message), {})} />)}
-      {!page && !error && <Loading what="rows" />}
-      {page && page.rows.length === 0 && <Empty>No rows match{view.filters.length ? ' these filters: remove one to see more' : ' (or none you may read)'}.</Empty>}
+      <p className="muted" role="status" aria-live="polite" data-testid="row-count">
+        {loading
+          ? 'Loading rows…'
+          : page && page.rows.length > 0
+            ? `Rows ${first.toLocaleString()}–${(first + page.rows.length - 1).toLocaleString()}${page.total !== null ? ` of ${page.total.toLocaleString()}` : ''} · page ${view.page}`
+            : ''}
+      </p>
+      {page && !loading && page.rows.length === 0 && (
+        <Empty>
+          {view.page > 1 ? 'No rows on this page: go back to the first page.' : `No rows match${view.filters.length ? ' these filters: remove one to see more' : ' (or none you may read)'}.`}
+        </Empty>
+      )}
       {page && page.rows.length > 0 && (
         <>
-          <p className="muted" data-testid="row-count">
-            {page.total !== null ? `${page.total.toLocaleString()} rows` : ''} · page {cursors.length}
-          </p>
           <div className="scroll">
-            <table className="grid" aria-label={`${api.name} rows`} data-testid="rows">
+            <table className="grid" aria-label={`${api.name} rows`} aria-busy={loading} data-testid="rows">
               <thead>
                 <tr>
                   {view.cols.map((c) => (
@@ -242,15 +302,22 @@ function Table({ api, params, schema, meRoles, meId }: { api: EntityApi; params:
               </tbody>
             </table>
           </div>
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous page
-            </button>
-            <button type="button" disabled={!page.next} onClick={() => setCursors([...cursors, page.next])}>
-              Next page
-            </button>
-          </nav>
         </>
+      )}
+      {(page?.rows.length || view.page > 1) && (
+        <nav className="pager" aria-label="Pages">
+          {view.page > 2 && previous === undefined && (
+            <button type="button" disabled={loading} onClick={() => toPage(1, null)}>
+              First page
+            </button>
+          )}
+          <button type="button" disabled={loading || view.page === 1 || previous === undefined} onClick={() => toPage(view.page - 1, previous ?? null)}>
+            Previous page
+          </button>
+          <button type="button" disabled={loading || !page?.next} onClick={() => toPage(view.page + 1, page!.next)}>
+            Next page
+          </button>
+        </nav>
       )}
       {related && <Related api={api} schema={schema} keyValue={related.key} rel={related.rel} onClose={() => setRelated(null)} />}
       {api.aggregate && <Summary api={api} view={view} where={where} go={go} />}
