@@ -8,6 +8,9 @@ import { readBody, ROLE_HEADER, sendJson, type RouteHandler } from './httpServer
 /** Request headers a page request carries over from the caller: who asks, as which role, under which id. */
 const FORWARDED = ['authorization', ROLE_HEADER, 'x-request-id'] as const;
 
+/** A bearer token's characters (RFC 6750 b64token), as the HTTP handler reads the Authorization header. */
+const TOKEN = /^[A-Za-z0-9\-_.~+/]+=*$/;
+
 const problem = (message: string, code: string, extra: Record<string, unknown> = {}) => ({ errors: [{ message, extensions: { code, ...extra } }] });
 
 interface Answer {
@@ -23,9 +26,18 @@ interface Answer {
  * of the screen; only one page is held in memory at a time, and a slow client slows the paging
  * (backpressure). Problems found before the first byte answer JSON with a status; a failure after
  * that aborts the response, so a download never looks complete when it is not.
+ *
+ * A browser download (the console's) cannot set an Authorization header, so the same request also
+ * comes as an HTML form (`application/x-www-form-urlencoded`: fields query, variables as JSON text,
+ * filename, operationName and token) that the browser saves to disk as it arrives, never holding
+ * the file in memory. The token travels in the POST body, like the header, and never in a URL (which
+ * lands in access logs and browser history): a token in this route's query string is refused.
  */
 export function csvExportRoute(opts: { maxBodyBytes: number }): RouteHandler {
   return async (req, res) => {
+    const search = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (search.has('token') || search.has('access_token'))
+      return sendJson(res, 400, problem('a token in a URL ends up in access logs and browser history: send it as Authorization: Bearer, or as the form field token in the POST body', 'TOKEN_IN_URL'));
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       return sendJson(res, 405, problem('send POST /export.csv with a JSON body { "query": "...", "variables": {...} } and your token as Authorization: Bearer', 'METHOD_NOT_ALLOWED'));
@@ -33,12 +45,30 @@ export function csvExportRoute(opts: { maxBodyBytes: number }): RouteHandler {
     const text = await readBody(req, opts.maxBodyBytes);
     if (text === null) return sendJson(res, 413, problem(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
     let input: { query?: unknown; variables?: unknown; filename?: unknown; operationName?: unknown };
-    try {
-      input = JSON.parse(text);
-    } catch {
-      return sendJson(res, 400, problem('the body is not JSON: send { "query": "...", "variables": {...} } with content-type application/json', 'BAD_REQUEST'));
+    let formToken: string | undefined;
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const form = new URLSearchParams(text);
+      formToken = form.get('token') || undefined;
+      let variables: unknown;
+      try {
+        variables = form.get('variables') ? JSON.parse(form.get('variables')!) : undefined;
+      } catch {
+        return sendJson(res, 400, problem('the form field variables is not JSON: send an object such as {"region":"EU"}', 'BAD_REQUEST'));
+      }
+      input = { query: form.get('query') ?? undefined, variables, filename: form.get('filename') ?? undefined, operationName: form.get('operationName') ?? undefined };
+    } else {
+      try {
+        input = JSON.parse(text);
+      } catch {
+        return sendJson(res, 400, problem('the body is not JSON: send { "query": "...", "variables": {...} } with content-type application/json', 'BAD_REQUEST'));
+      }
     }
     if (typeof input?.query !== 'string' || !input.query.trim()) return sendJson(res, 400, problem('which rows? send { "query": "query { customersConnection(first: 500) { edges { node { id name } } } }" }', 'BAD_REQUEST'));
+    if (formToken !== undefined) {
+      if (req.headers.authorization) return sendJson(res, 400, problem('send the token once: as the Authorization header or as the form field token, not both', 'BAD_REQUEST'));
+      // The header's own grammar: anything else would reach /graphql as a malformed header and be refused as one.
+      if (!TOKEN.test(formToken)) return sendJson(res, 401, problem('invalid token: the form field token is not a token; sign in again', 'UNAUTHENTICATED', { reason: 'malformed' }));
+    }
     const variables = input.variables && typeof input.variables === 'object' && !Array.isArray(input.variables) ? (input.variables as Record<string, unknown>) : {};
     let q: ExportQuery;
     try {
@@ -56,6 +86,7 @@ export function csvExportRoute(opts: { maxBodyBytes: number }): RouteHandler {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    if (formToken !== undefined) headers.authorization = `Bearer ${formToken}`;
     const page = async (after: string | null): Promise<Answer> => {
       const r = await fetch(endpoint, {
         method: 'POST',

@@ -1,13 +1,35 @@
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
 import type { Gateway } from '../../src/server';
 import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
 import { startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
-import { bearer, demoToken } from '../support/tokens';
+import { bearer, demoToken, mintToken } from '../support/tokens';
 import { parseCsv, startDemoGateway } from './demoGateway';
 
 /** `POST /export.csv`: the rows of a query as CSV, through the caller's policy, masks and audit. */
 const exportCsv = (base: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}/export.csv`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+/** The same request as an HTML form posts it (the console's download: the browser saves the answer to disk as it streams). */
+const exportForm = (base: string, fields: Record<string, string>, headers: Record<string, string> = {}, at = '/export.csv') =>
+  fetch(`${base}${at}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+
+/** A bob token signed by the demo's identity settings (or another secret, for a forgery), `expiresIn` seconds from now. */
+async function bobToken(o: { expiresIn?: number; secret?: string } = {}): Promise<string> {
+  const { config } = loadConfig(path.join(__dirname, '../../datagate.yaml'), {});
+  const { secret, issuer, audience } = config.identity.jwt;
+  return mintToken({ sub: 'bob', roles: ['marketing'] }, { secret: o.secret ?? secret, issuer, audience, expiresIn: o.expiresIn ?? 600 });
+}
+
+/** Nothing of the rows left the gateway: a JSON problem, no attachment, no CSV header line. */
+async function nothingExported(r: Response): Promise<{ message: string; extensions: Record<string, unknown> }> {
+  expect(r.headers.get('content-type')).toContain('application/json');
+  expect(r.headers.get('content-disposition')).toBeNull();
+  const text = await r.text();
+  expect(text).not.toMatch(/^id,name/m);
+  return JSON.parse(text).errors[0];
+}
 
 describe('on the demo, as bob (marketing)', () => {
   let gw: Gateway;
@@ -76,6 +98,61 @@ describe('on the demo, as bob (marketing)', () => {
     expect(none.status).toBe(400);
     expect((await none.json()).errors[0].message).toMatch(/which rows/);
     expect((await fetch(`${base}/export.csv`)).status).toBe(405);
+  });
+
+  describe('as a browser form, the token in the POST body', () => {
+    const form = (token: string) => ({ query: QUERY, variables: JSON.stringify({ region: 'EU' }), filename: 'eu customers', operationName: 'BobCustomers', token });
+
+    test('gives the same CSV, byte for byte, as the JSON request with the Authorization header', async () => {
+      const viaForm = await exportForm(base, form(await bobToken()));
+      expect(viaForm.status).toBe(200);
+      expect(viaForm.headers.get('content-disposition')).toBe('attachment; filename="eu_customers.csv"');
+      const viaJson = await exportCsv(base, { query: QUERY, variables: { region: 'EU' } }, bob);
+      const csv = await viaForm.text();
+      expect(csv).toBe(await viaJson.text());
+      expect(parseCsv(csv).length).toBeGreaterThan(71);
+    });
+
+    test('an expired token is 401 with the reason, and nothing is exported', async () => {
+      const r = await exportForm(base, form(await bobToken({ expiresIn: -60 })));
+      expect(r.status).toBe(401);
+      const e = await nothingExported(r);
+      expect(e.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'expired' });
+    });
+
+    test('a forged token (signed with another secret) or no token at all is refused, and nothing is exported', async () => {
+      const forged = await exportForm(base, form(await bobToken({ secret: 'x'.repeat(40) })));
+      expect(forged.status).toBe(401);
+      expect((await nothingExported(forged)).extensions.code).toBe('UNAUTHENTICATED');
+      const garbage = await exportForm(base, form('not a token; drop table'));
+      expect(garbage.status).toBe(401);
+      expect((await nothingExported(garbage)).message).toMatch(/not a token; sign in again/);
+      // No token: the anonymous role, which does not read customers.
+      const anonymous = await exportForm(base, { ...form(''), token: '' });
+      expect(anonymous.status).toBe(400);
+      expect((await nothingExported(anonymous)).message).toMatch(/customersConnection/);
+    });
+
+    test('a token in the URL is refused before anything runs, even a valid one, and so is a token sent twice', async () => {
+      const token = await bobToken();
+      for (const at of [`/export.csv?token=${token}`, `/export.csv?access_token=${token}`]) {
+        const r = await exportForm(base, { ...form(''), token: '' }, {}, at);
+        expect(r.status).toBe(400);
+        const e = await nothingExported(r);
+        expect(e.extensions.code).toBe('TOKEN_IN_URL');
+        expect(e.message).toMatch(/access logs and browser history/);
+      }
+      expect((await fetch(`${base}/export.csv?token=${token}`)).status).toBe(400);
+      const twice = await exportForm(base, form(token), bob);
+      expect(twice.status).toBe(400);
+      expect((await nothingExported(twice)).message).toMatch(/send the token once/);
+    });
+
+    test('variables that are not JSON say what to send', async () => {
+      const r = await exportForm(base, { ...form(await bobToken()), variables: '{region: EU' });
+      expect(r.status).toBe(400);
+      expect((await nothingExported(r)).message).toMatch(/variables is not JSON/);
+    });
   });
 
   test('every page of the download is in the audit log as bob, with the masks applied', async () => {
