@@ -116,29 +116,58 @@ export async function gql<T = any>(query: string, variables?: Record<string, unk
   return body;
 }
 
-/** Downloads the rows of a query as CSV through POST /export.csv (same policy, masks and audit as the screen). */
-export async function downloadCsv(query: string, variables: Record<string, unknown>, filename: string): Promise<void> {
-  const res = await fetch('/export.csv', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...authHeaders() },
-    body: JSON.stringify({ query, variables, filename, operationName: 'ConsoleExport' }),
-  });
-  if (!res.ok) {
+const DOWNLOAD_FRAME = 'datagate-download';
+
+/**
+ * Downloads the rows of a query as CSV through POST /export.csv (same policy, masks and audit as the
+ * screen) as a real browser download: a form posted into a hidden frame, which the browser saves to
+ * disk as the rows stream in (a fetch would hold the whole file in this page's memory first). A
+ * form cannot send an Authorization header, so the token goes in the POST body, never in a URL.
+ * The browser reports nothing when a download starts; when the gateway refuses instead, its JSON
+ * answer loads in the frame, and `onRefused` gets it as an ApiError (a refused token also signs out).
+ */
+export function downloadCsv(query: string, variables: Record<string, unknown>, filename: string, onRefused: (e: ApiError) => void): void {
+  let frame = document.querySelector<HTMLIFrameElement>(`iframe[name="${DOWNLOAD_FRAME}"]`);
+  if (!frame) {
+    frame = document.createElement('iframe');
+    frame.name = DOWNLOAD_FRAME;
+    frame.title = 'CSV download';
+    frame.hidden = true;
+    document.body.appendChild(frame);
+  }
+  frame.onload = () => {
+    const doc = frame!.contentDocument;
+    if (!doc || doc.location.href === 'about:blank') return;
     let body: { errors?: GqlError[] } | undefined;
     try {
-      body = await res.json();
+      body = JSON.parse(doc.body?.textContent ?? '');
     } catch {
       body = undefined;
     }
-    throw await failure(res, body);
+    const e = body?.errors?.[0];
+    const code = e?.extensions?.code;
+    if (code === 'UNAUTHENTICATED') {
+      const reason = e?.extensions?.reason ?? e?.message ?? 'the token was refused';
+      clearToken();
+      window.dispatchEvent(new CustomEvent(SIGNED_OUT, { detail: `Your session ended (${reason}). Sign in again.` }));
+    }
+    const message = e?.message ?? 'The download did not start: the gateway answered something other than a CSV file.';
+    onRefused(new ApiError(message, hintFor(code, message), code));
+  };
+  const form = document.createElement('form');
+  form.method = 'POST';
+  form.action = '/export.csv';
+  form.target = DOWNLOAD_FRAME;
+  form.hidden = true;
+  const fields: Record<string, string> = { query, variables: JSON.stringify(variables), filename, operationName: 'ConsoleExport', token: getToken() ?? '' };
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
   }
-  const blob = await res.blob();
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${filename}.csv`;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  document.body.appendChild(form);
+  form.submit();
+  form.remove();
 }

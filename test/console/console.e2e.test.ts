@@ -85,6 +85,9 @@ async function rowsOfGateway(token: string, query: string, variables: Record<str
 
 async function downloadFrom(page: Page, name: string): Promise<string[][]> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  // The browser's own download of the gateway's streamed answer (a form POST), not a blob the page assembled in memory.
+  expect(download.url()).toBe(`${base}/export.csv`);
+  expect(download.suggestedFilename()).toBe(name);
   const file = path.join(SHOTS, name);
   await download.saveAs(file);
   return parseCsv(readFileSync(file, 'utf8'));
@@ -260,6 +263,17 @@ test('an expired token sends the user back to sign-in with what to do', async ()
   await page.goto(`${base}/catalog`);
   await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
   await expect(page.getByRole('status').first().textContent()).resolves.toMatch(/session ended .*expired.*Sign in again/i);
+  // A download with a token that expired meanwhile: refused before any file, back at sign-in with the reason.
+  const bob = await signIn('bob', undefined, '/table/Customer');
+  await bob.getByTestId('rows').waitFor();
+  await bob.evaluate((t) => sessionStorage.setItem('datagate.token', t), expired);
+  let downloads = 0;
+  bob.on('download', () => downloads++);
+  await bob.getByRole('button', { name: 'Download CSV' }).click();
+  await bob.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
+  await expect(bob.getByRole('status').first().textContent()).resolves.toMatch(/session ended \(expired\)\. Sign in again/);
+  expect(downloads).toBe(0);
+  await bob.context().close();
   // A pasted bad token is refused with the reason.
   await page.getByLabel('Your token').fill('not-a-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
