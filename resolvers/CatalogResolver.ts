@@ -10,6 +10,50 @@ export enum FieldAccessEnum {
 }
 registerEnumType(FieldAccessEnum, { name: 'FieldAccess', description: 'How you see a field: in clear, masked, or not at all.' });
 
+export enum AccessNextStepEnum {
+  none = 'none',
+  signIn = 'signIn',
+  request = 'request',
+  contact = 'contact',
+}
+registerEnumType(AccessNextStepEnum, {
+  name: 'AccessNextStep',
+  description: 'What you do to get (more) access to an entity, for a client to put in its own words (howToGetAccess says it for API users).',
+  valuesConfig: {
+    none: { description: 'Nothing to ask: you read every field in clear on every row.' },
+    signIn: { description: 'Sign in first (you are anonymous).' },
+    request: { description: 'Ask its owners (owner.roles and owner.users decide) with requestAccess.' },
+    contact: { description: 'Nobody is named to approve requests: write to the steward or the owning team.' },
+  },
+});
+
+@ObjectType({ description: 'A pair of equal fields that a relationship joins on.' })
+export class CatalogJoin {
+  @Field({ description: 'Field of the entity the relationship is declared on.' })
+  field!: string;
+
+  @Field({ description: 'Field of the target entity.' })
+  targetField!: string;
+}
+
+@ObjectType({ description: 'A relationship of an entity: the related rows are the target rows whose fields equal this row’s.' })
+export class CatalogRelationshipInfo {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Entity it leads to.' })
+  target!: string;
+
+  @Field({ description: 'Many target rows per row (a list), or at most one.' })
+  many!: boolean;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => [CatalogJoin], { nullable: true, description: 'The fields it joins on; null when the target’s owners keep its field names private from you.' })
+  on!: CatalogJoin[] | null;
+}
+
 @ObjectType({ description: 'Who owns an entity, whom to ask, and who approves access.' })
 export class CatalogOwner {
   @Field(() => String, { nullable: true, description: 'Owning team.' })
@@ -138,8 +182,14 @@ export class CatalogEntity {
   @Field({ description: 'You may ask its owners for more access.' })
   requestable!: boolean;
 
-  @Field({ description: 'How to get access, in words.' })
+  @Field(() => AccessNextStepEnum, { description: 'What you do to get (more) access, as data.' })
+  nextStep!: AccessNextStepEnum;
+
+  @Field({ description: 'How to get access, in words (for API users: it names the requestAccess mutation).' })
   howToGetAccess!: string;
+
+  @Field(() => [CatalogRelationshipInfo], { nullable: true, description: 'Its relationships and the fields they join on; null when its field names are (see fields).' })
+  relationships!: CatalogRelationshipInfo[] | null;
 }
 
 /** What exists, who owns it, how fresh and good it is, and what you may see of it. */
@@ -193,6 +243,8 @@ function toEntity(ctx: GatewayContext, e: CatalogEntry, rowEstimate: number | nu
       failing: q.failing.map((f) => ({ ...f })),
     },
     requestable: e.requestable,
+    nextStep: e.nextStep as AccessNextStepEnum,
     howToGetAccess: e.howToGetAccess,
+    relationships: e.relationships ? e.relationships.map((r) => ({ ...r, on: r.on ? r.on.map((j) => ({ ...j })) : null })) : null,
   };
 }

@@ -152,6 +152,17 @@ describe('the catalog shows what a caller lacks and how to ask', () => {
     const owner = await ok(a.url, T.sam, '{ catalog(source: "sales") { name fields { name access } } }');
     expect(owner.catalog[0].fields.every((f: { access: string }) => f.access === 'clear')).toBe(true);
     expect(byName.Rep).toMatchObject({ readable: false, requestable: false });
+    // The same as data (nextStep), and the join fields of relationships except where the target keeps its field names private.
+    const steps = await ok(a.url, T.bob, '{ catalog { name nextStep relationships { name on { field targetField } } } }');
+    const step = Object.fromEntries(steps.catalog.map((e: { name: string }) => [e.name, e]));
+    expect(step.Customer.nextStep).toBe('request');
+    expect(step.Order).toEqual({ name: 'Order', nextStep: 'request', relationships: null });
+    expect(step.Rep.nextStep).toBe('contact');
+    expect(step.Customer.relationships).toEqual([
+      { name: 'rep', on: [{ field: 'rep_id', targetField: 'id' }] },
+      { name: 'orders', on: null },
+    ]);
+    expect(step.OrderLine.relationships).toContainEqual({ name: 'order', on: null });
   });
 
   test('entities without an owner to approve are a start-up warning', () => {

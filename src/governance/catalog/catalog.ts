@@ -1,4 +1,4 @@
-import type { Entity, FieldType, Owner, Registry } from '../../model';
+import type { Entity, FieldType, Owner, Registry, Relationship } from '../../model';
 import { describeCondition, type MaskKind, type UserAccess } from '../../policy';
 import type { SourceAdapter } from '../../sources';
 
@@ -26,6 +26,26 @@ export interface CatalogField {
   readonly someRowsOnly: boolean;
 }
 
+/**
+ * What the caller does to get (more) access, as data: `howToGetAccess` words it for API users, and
+ * a client such as the web console words it for its own readers.
+ * - `none`: nothing is withheld from them;
+ * - `signIn`: anonymous callers sign in first;
+ * - `request`: ask the owners (Owner.roles / Owner.users decide) with requestAccess;
+ * - `contact`: nobody is named to approve requests: write to the steward or team.
+ */
+export type AccessNextStep = 'none' | 'signIn' | 'request' | 'contact';
+
+/** A relationship of the entity and the fields it joins on, so a client can open the related rows as a filter. */
+export interface CatalogRelationship {
+  readonly name: string;
+  readonly target: string;
+  readonly many: boolean;
+  readonly description: string | null;
+  /** Pairs of (field of this entity, field of the target) that are equal; null when the target keeps its field names private from the caller. */
+  readonly on: readonly { readonly field: string; readonly targetField: string }[] | null;
+}
+
 export interface CatalogEntry {
   readonly entity: Entity;
   readonly sourceDescription: string | null;
@@ -38,8 +58,11 @@ export interface CatalogEntry {
   readonly fields: readonly CatalogField[] | null;
   /** The caller may ask its owners for (more) access: signed in, the entity has owners, and something is still withheld. */
   readonly requestable: boolean;
-  /** What to do to get access, in words. */
+  readonly nextStep: AccessNextStep;
+  /** What to do to get access, in words (for API users: it names the requestAccess mutation). */
   readonly howToGetAccess: string;
+  /** Null when the field names are (see `fields`). */
+  readonly relationships: readonly CatalogRelationship[] | null;
 }
 
 export interface CatalogSourceInfo {
@@ -102,7 +125,7 @@ export function catalogEntries(
     const hasOwners = entity.owner.roles.length > 0 || entity.owner.users.length > 0;
     const rowsAll = readable && access.entity(entity.name).row.kind === 'true';
     const withheld = !readable || !rowsAll || (fields ?? []).some((f) => f.access !== 'clear' || f.someRowsOnly);
-    const contact = entity.owner.steward ?? entity.owner.team;
+    const nextStep: AccessNextStep = !withheld ? 'none' : !hasOwners ? 'contact' : !signedIn ? 'signIn' : 'request';
     out.push({
       entity,
       sourceDescription: sources[entity.source]?.description ?? null,
@@ -110,17 +133,42 @@ export function catalogEntries(
       aggregatable: !!ev?.aggregate,
       rowCondition: readable ? describeCondition(access.entity(entity.name).row) : null,
       fields,
-      requestable: signedIn && hasOwners && withheld,
-      howToGetAccess: !withheld
-        ? 'you read every field in clear on every row'
-        : !hasOwners
-          ? `no owner is named to approve requests${contact ? `; ask ${contact}` : ''}`
-          : !signedIn
-            ? 'sign in, then ask with requestAccess'
-            : `ask with requestAccess(entity: "${entity.name}", fields: […], reason: "…", days: N); ${approvers(entity.owner)} decide`,
+      requestable: nextStep === 'request',
+      nextStep,
+      howToGetAccess: howToGetAccess(nextStep, entity),
+      relationships: fields ? [...entity.relationships.values()].map((r) => relationshipOf(registry, access, r)) : null,
     });
   }
   return out;
+}
+
+function howToGetAccess(step: AccessNextStep, entity: Entity): string {
+  switch (step) {
+    case 'none':
+      return 'you read every field in clear on every row';
+    case 'contact': {
+      const contact = entity.owner.steward ?? entity.owner.team;
+      return `no owner is named to approve requests${contact ? `; ask ${contact}` : ''}`;
+    }
+    case 'signIn':
+      return 'sign in, then ask with requestAccess';
+    case 'request':
+      return `ask with requestAccess(entity: "${entity.name}", fields: […], reason: "…", days: N); ${approvers(entity.owner)} decide`;
+    default:
+      throw new Error(`unknown next step ${step satisfies never}`);
+  }
+}
+
+function relationshipOf(registry: Registry, access: UserAccess, r: Relationship): CatalogRelationship {
+  const target = registry.entities.get(r.target);
+  const targetShown = !!target && (!!access.view.entities.get(target.name)?.read || target.catalog.showFields);
+  return {
+    name: r.name,
+    target: r.target,
+    many: r.many,
+    description: r.description ?? null,
+    on: targetShown ? r.on.map(([field, targetField]) => ({ field, targetField })) : null,
+  };
 }
 
 function ownerMatches(o: Owner, needle: string): boolean {

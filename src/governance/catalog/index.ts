@@ -1,1 +1,1 @@
-export { catalogEntries, createRowEstimates, type CatalogEntry, type CatalogField, type CatalogFilter, type CatalogSourceInfo, type FieldAccessLevel } from './catalog';
+export { catalogEntries, createRowEstimates, type AccessNextStep, type CatalogEntry, type CatalogField, type CatalogRelationship, type CatalogFilter, type CatalogSourceInfo, type FieldAccessLevel } from './catalog';
