@@ -118,7 +118,7 @@ function route(path: string, params: URLSearchParams, state: unknown) {
     case 'catalog':
       return <Catalog params={params} />;
     case 'entity':
-      return <EntityPage entity={parts[1] ?? ''} />;
+      return <EntityPage entity={parts[1] ?? ''} params={params} />;
     case 'table':
       return <TablePage key={parts[1]} entity={parts[1] ?? ''} params={params} state={state} />;
     case 'requests':

@@ -83,6 +83,23 @@ async function rowsOfGateway(token: string, query: string, variables: Record<str
   return out;
 }
 
+/** The cells of one column of the table view, top to bottom. */
+async function columnOf(page: Page, name: string): Promise<string[]> {
+  const header = await page.getByTestId('rows').locator('thead th').allTextContents();
+  const at = header.findIndex((h) => h.trim().split(/\s/)[0] === name) + 1;
+  if (at === 0) throw new Error(`no column ${name} in ${header.join(', ')}`);
+  return page.getByTestId('rows').locator(`tbody tr td:nth-child(${at})`).allTextContents();
+}
+
+/** The filter builder shows exactly this one filter. */
+async function expectFilter(page: Page, [field, op, value]: [string, string, string]): Promise<void> {
+  const f = page.getByTestId('filter-0');
+  await expect(f.getByLabel('Field').inputValue()).resolves.toBe(field);
+  await expect(f.getByLabel('Operator').inputValue()).resolves.toBe(op);
+  await expect(f.getByLabel('Value').inputValue()).resolves.toBe(value);
+  await expect(page.getByTestId('filter-1').count()).resolves.toBe(0);
+}
+
 async function downloadFrom(page: Page, name: string): Promise<string[][]> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
   // The browser's own download of the gateway's streamed answer (a form POST), not a blob the page assembled in memory.
@@ -106,9 +123,16 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await shot(bob, 'catalog');
 
   // 2. ...opens it and requests access with a reason and a duration.
-  await card.getByRole('link', { name: 'Order' }).click();
+  await expect(card.getByRole('link', { name: 'Request access to Order' }).count()).resolves.toBe(1);
+  await card.getByRole('link', { name: 'Order', exact: true }).click();
   await bob.getByRole('heading', { name: 'Order', level: 1 }).waitFor();
   await expect(bob.getByRole('link', { name: /Open Order as a table/ }).count()).resolves.toBe(0);
+  // How to get access in plain words (the API's howToGetAccess names a GraphQL mutation), then a button.
+  const words = (await bob.getByTestId('access-words').textContent())!;
+  expect(words).toMatch(/^You see totals of Order, not its rows\. Ask for access: say why you need it and for how long\. Its owners \(sales-ops\) decide: anyone with the admin role\./);
+  expect(words).not.toMatch(/requestAccess|\(entity:|…/);
+  await bob.getByRole('button', { name: 'Request access' }).click();
+  await expect(bob.evaluate(() => document.activeElement?.id)).resolves.toBe('req-reason');
   await bob.getByLabel('Why you need it').fill('Revenue per campaign for the Q3 review');
   await bob.getByLabel('For how many days').fill('14');
   await bob.getByRole('button', { name: 'Send request' }).click();
@@ -220,9 +244,33 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   );
   expect(customers.slice(1)).toEqual(expectedCustomers);
   expect(customers.slice(1).some((r) => /^\w\*\*\*@/.test(r[2]))).toBe(true);
-  // A related row: the leads of the first customer.
-  await bob2.getByLabel(/Related rows of row/).first().selectOption('leads');
-  await bob2.getByTestId('related').waitFor();
+
+  // 6b. Following a relationship opens the related entity's table, filtered on the field it joins on:
+  // an order's customer, then that customer's orders; the filter is an ordinary one, which bob removes.
+  await bob2.goto(`${base}/table/Order`);
+  await bob2.getByTestId('rows').waitFor();
+  const [orderId] = await columnOf(bob2, 'id');
+  const [customerId] = await columnOf(bob2, 'customer_id');
+  await bob2.getByRole('link', { name: `customer of Order ${orderId}`, exact: true }).click();
+  await bob2.getByRole('heading', { name: 'Customer', level: 1 }).waitFor();
+  await expectFilter(bob2, ['id', 'eq', customerId]);
+  await bob2.getByTestId('row-count').getByText('Rows 1–1 of 1 · page 1').waitFor();
+  await expect(columnOf(bob2, 'id')).resolves.toEqual([customerId]);
+  await bob2.getByRole('link', { name: `orders of Customer ${customerId}`, exact: true }).click();
+  await bob2.getByRole('heading', { name: 'Order', level: 1 }).waitFor();
+  await expectFilter(bob2, ['customer_id', 'eq', customerId]);
+  const bobToken = bearer(await demoToken('bob'));
+  const count = async (where: string) =>
+    ((await postGraphQL(url, `{ ordersConnection${where} { totalCount } }`, undefined, bobToken)) as any).body.data.ordersConnection.totalCount as number;
+  const theirs = await count(`(where: {customer_id: {eq: ${customerId}}})`);
+  await bob2.getByTestId('row-count').getByText(new RegExp(`of ${theirs} · page 1$`)).waitFor();
+  const ids = await columnOf(bob2, 'customer_id');
+  expect(new Set(ids)).toEqual(new Set([customerId]));
+  expect(await columnOf(bob2, 'id')).toContain(orderId);
+  await bob2.getByRole('button', { name: 'Remove filter on customer_id' }).click();
+  await bob2.getByRole('button', { name: 'Apply filters' }).click();
+  await bob2.getByTestId('row-count').getByText(new RegExp(`of ${(await count('')).toLocaleString('en-US')} · page 1$`)).waitFor();
+  expect(new URL(bob2.url()).searchParams.get('where')).toBeNull();
 
   // 7. Owners see the lineage of a result; bob does not own Order.
   expect(await bob2.getByTestId('lineage').count()).toBe(0);
@@ -241,16 +289,24 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   const dave = await signIn('dave');
   await dave.getByRole('link', { name: 'Audit log' }).click();
   await dave.getByTestId('audit').waitFor();
-  const ops = async (user: string) => {
+  /** Filters the log by user and operation and waits until every row on screen is one of those. */
+  const recorded = async (user: string, operation: string) => {
     await dave.getByLabel('User').fill(user);
+    await dave.getByLabel('Operation').fill(operation);
     await dave.getByRole('button', { name: 'Filter' }).click();
-    await dave.getByTestId('audit').locator('tbody tr td:nth-child(2)').first().getByText(user).waitFor();
-    return (await dave.getByTestId('audit').locator('tbody tr td:nth-child(4)').allTextContents()).join(' ');
+    await dave.waitForFunction(
+      ([u, o]) => {
+        const rows = [...document.querySelectorAll('[data-testid=audit] tbody tr')];
+        return rows.length > 0 && rows.every((r) => r.children[1].textContent === u && r.children[3].textContent === o);
+      },
+      [user, operation],
+    );
   };
-  const erinOps = await ops('erin');
-  expect(erinOps).toContain('ConsoleDecide');
-  const bobOps = await ops('bob');
-  for (const op of ['ConsoleCatalog', 'ConsoleRequestAccess', 'ConsoleTable', 'ConsoleExport']) expect(bobOps).toContain(op);
+  await recorded('erin', 'ConsoleDecide');
+  for (const op of ['ConsoleCatalog', 'ConsoleRequestAccess', 'ConsoleTable', 'ConsoleExport']) await recorded('bob', op);
+  await dave.getByLabel('Operation').fill('');
+  await dave.getByRole('button', { name: 'Filter' }).click();
+  await dave.getByTestId('audit').getByText('ConsoleCatalog').first().waitFor();
   await shot(dave, 'audit');
 }, 300_000);
 

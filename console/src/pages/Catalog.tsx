@@ -85,6 +85,13 @@ export function Catalog({ params }: { params: URLSearchParams }) {
                 {e.owner.steward && <> · steward <a href={`mailto:${e.owner.steward}`}>{e.owner.steward}</a></>}
                 {e.rowEstimate != null && <> · about {e.rowEstimate.toLocaleString()} rows</>}
               </p>
+              {e.requestable && (
+                <p>
+                  <Link className="button" to={`/entity/${encodeURIComponent(e.name)}?request`}>
+                    Request access<span className="sr-only"> to {e.name}</span>
+                  </Link>
+                </p>
+              )}
             </li>
           ))}
         </ul>

@@ -1,15 +1,15 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { gql } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { Badge, Empty, ErrorBox, Loading } from '../ui';
 import { QualityBadge } from './Catalog';
-import { CATALOG_QUERY, type CatalogEntry } from './catalogQuery';
+import { accessInWords, CATALOG_QUERY, type CatalogEntry } from './catalogQuery';
 
 const ACCESS_LABEL = { clear: 'in clear', masked: 'masked', none: 'not visible' } as const;
 
 /** One entity of the catalog: facts, fields as the caller sees them, and the request-access form. */
-export function EntityPage({ entity }: { entity: string }) {
+export function EntityPage({ entity, params }: { entity: string; params: URLSearchParams }) {
   const { me } = useSession();
   const [e, setE] = useState<CatalogEntry | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
@@ -18,13 +18,20 @@ export function EntityPage({ entity }: { entity: string }) {
     gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: entity }).then((r) => setE(r.data.catalog.find((c) => c.name === entity) ?? null), setError);
   };
   useEffect(load, [entity]);
-  if (error) return <ErrorBox error={error} onRetry={load} />;
-  if (e === undefined) return <Loading what={entity} />;
-  if (e === null)
+  if (error || e === undefined || e === null)
     return (
-      <Empty>
-        No entity named <code>{entity}</code> in the catalog. <Link to="/catalog">Back to the catalog</Link>.
-      </Empty>
+      <div>
+        <h1>{entity}</h1>
+        {error ? (
+          <ErrorBox error={error} onRetry={load} />
+        ) : e === undefined ? (
+          <Loading what={entity} />
+        ) : (
+          <Empty>
+            No entity named <code>{entity}</code> in the catalog. <Link to="/catalog">Back to the catalog</Link>.
+          </Empty>
+        )}
+      </div>
     );
   const isOwner = me.roles.some((r) => e.owner.roles.includes(r)) || (me.id !== null && e.owner.users.includes(me.id));
   return (
@@ -113,23 +120,40 @@ export function EntityPage({ entity }: { entity: string }) {
       ) : (
         <p className="muted">The owners keep the field names private until you have access.</p>
       )}
-      <RequestAccess entry={e} />
+      <RequestAccess entry={e} startOpen={params.has('request')} />
     </div>
   );
 }
 
-function RequestAccess({ entry }: { entry: CatalogEntry }) {
+/** How to get (more) access in plain words, and the request form behind a Request access button. */
+function RequestAccess({ entry, startOpen }: { entry: CatalogEntry; startOpen: boolean }) {
+  const [open, setOpen] = useState(startOpen && entry.requestable);
   const [reason, setReason] = useState('');
   const [days, setDays] = useState(30);
   const [fields, setFields] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  const openerRef = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  // Opening moves the focus into the form; Cancel gives it back to the button that opened it.
+  useEffect(() => {
+    if (open && !done) reasonRef.current?.focus();
+    else if (!open && wasOpen.current) openerRef.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
+  useEffect(() => {
+    if (done) doneRef.current?.focus();
+  }, [done]);
   const missing = (entry.fields ?? []).filter((f) => f.access !== 'clear');
-  if (!entry.requestable && entry.readable && !missing.length) return null;
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
     setError(null);
-    if (reason.trim().length < 5) return setError(new Error('Say why you need it (a few words): the owners decide on this.'));
+    if (reason.trim().length < 5) {
+      reasonRef.current?.focus();
+      return setError(new Error('Say why you need it (a few words): the owners decide on this.'));
+    }
     try {
       const r = await gql<{ requestAccess: { id: string; status: string } }>(
         'mutation ConsoleRequestAccess($entity: String!, $fields: [String!], $reason: String!, $days: Int!) { requestAccess(entity: $entity, fields: $fields, reason: $reason, days: $days) { id status } }',
@@ -142,14 +166,18 @@ function RequestAccess({ entry }: { entry: CatalogEntry }) {
   };
   return (
     <section aria-labelledby="req-title" className="panel">
-      <h2 id="req-title">Request access</h2>
-      <p className="help">{entry.howToGetAccess}</p>
+      <h2 id="req-title">Your access</h2>
+      <p data-testid="access-words">{accessInWords(entry)}</p>
       {done ? (
-        <p role="status" aria-live="polite" className="notice">
+        <p role="status" className="notice" tabIndex={-1} ref={doneRef}>
           Request sent. Follow it under <Link to="/requests">Access requests</Link>; the owners ({entry.owner.team ?? 'see above'}) decide.
         </p>
+      ) : entry.requestable && !open ? (
+        <button type="button" ref={openerRef} onClick={() => setOpen(true)}>
+          Request access
+        </button>
       ) : entry.requestable ? (
-        <form onSubmit={submit} aria-label={`Request access to ${entry.name}`}>
+        <form id="req-form" onSubmit={submit} aria-label={`Request access to ${entry.name}`} noValidate>
           {missing.length > 0 && (
             <fieldset>
               <legend>Fields (none checked: the whole entity)</legend>
@@ -161,18 +189,21 @@ function RequestAccess({ entry }: { entry: CatalogEntry }) {
             </fieldset>
           )}
           <label htmlFor="req-reason">Why you need it</label>
-          <textarea id="req-reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required aria-describedby="req-reason-help" />
+          <textarea id="req-reason" ref={reasonRef} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required aria-describedby="req-reason-help" />
           <p id="req-reason-help" className="help">
             The owners read this to decide.
           </p>
           <label htmlFor="req-days">For how many days</label>
           <input id="req-days" type="number" min={1} max={365} value={days} onChange={(e) => setDays(Number(e.target.value))} />
           <ErrorBox error={error} />
-          <button type="submit">Send request</button>
+          <p className="actions">
+            <button type="submit">Send request</button>
+            <button type="button" className="secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </p>
         </form>
-      ) : (
-        <p className="muted">Nothing to request: you already read everything here.</p>
-      )}
+      ) : null}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { ApiError, downloadCsv, gql, type GqlError, type LineageEntry } from '../api';
 import { Link, navigate } from '../router';
@@ -88,6 +88,14 @@ function whereOf(api: EntityApi, filters: Filter[]): Record<string, Record<strin
 export function TablePage({ entity, params, state }: { entity: string; params: URLSearchParams; state: unknown }) {
   const { schema, me } = useSession();
   const api = useMemo(() => entityApi(schema, entity), [schema, entity]);
+  // The catalog entry first: its relationships' join fields are selected with the rows (to open related rows as a filter).
+  const [entry, setEntry] = useState<CatalogEntry | null | undefined>(undefined);
+  useEffect(() => {
+    gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: entity }).then(
+      (r) => setEntry(r.data.catalog.find((c) => c.name === entity) ?? null),
+      () => setEntry(null), // without it: no owner's lineage, related rows through the lookup only
+    );
+  }, [entity]);
   if (!api || !api.connection)
     return (
       <div>
@@ -97,7 +105,55 @@ export function TablePage({ entity, params, state }: { entity: string; params: U
         </Empty>
       </div>
     );
-  return <Table api={api} params={params} trail={trailOf(state)} schema={schema} meRoles={me.roles} meId={me.id} />;
+  if (entry === undefined)
+    return (
+      <div>
+        <h1>{entity}</h1>
+        <Loading what="the table" />
+      </div>
+    );
+  const owner = me.roles.includes('admin') || (!!entry && (me.roles.some((x) => entry.owner.roles.includes(x)) || (me.id !== null && entry.owner.users.includes(me.id))));
+  return <Table api={api} params={params} trail={trailOf(state)} schema={schema} owner={owner} links={relatedLinks(schema, api, entry)} />;
+}
+
+/** A relationship the table opens as the target's table, filtered on the fields it joins on. */
+interface RelatedLink {
+  name: string;
+  target: string;
+  on: { field: string; targetField: string }[];
+}
+
+/**
+ * The relationships that can open as a filtered table: the catalog names their join fields, the
+ * caller reads those fields here (unmasked: a masked value filters nothing) and may filter the
+ * target by them with `eq`. The others show their rows below the table through the key lookup.
+ */
+function relatedLinks(schema: GraphQLSchema, api: EntityApi, entry: CatalogEntry | null): Map<string, RelatedLink> {
+  const out = new Map<string, RelatedLink>();
+  for (const rel of api.relationships) {
+    const on = entry?.relationships?.find((r) => r.name === rel.name)?.on;
+    const target = entityApi(schema, rel.target);
+    if (!on?.length || !target?.connection) continue;
+    const usable = on.every(
+      ({ field, targetField }) =>
+        api.columns.some((c) => c.name === field) &&
+        entry?.fields?.find((f) => f.name === field)?.access === 'clear' &&
+        target.operators.get(targetField)?.some((o) => o.op === 'eq' && !o.list),
+    );
+    if (usable) out.set(rel.name, { name: rel.name, target: rel.target, on });
+  }
+  return out;
+}
+
+/** The target's table filtered to the rows related to `row`; null when a join value is missing (nothing related). */
+function relatedHref(link: RelatedLink, row: Record<string, unknown>): string | null {
+  const filters: Filter[] = [];
+  for (const { field, targetField } of link.on) {
+    const v = row[field];
+    if (v === null || v === undefined) return null;
+    filters.push([targetField, 'eq', String(v)]);
+  }
+  return `/table/${encodeURIComponent(link.target)}?${new URLSearchParams({ where: JSON.stringify(filters) })}`;
 }
 
 interface Rows {
@@ -108,7 +164,7 @@ interface Rows {
   lineage?: LineageEntry[];
 }
 
-function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; params: URLSearchParams; trail: Record<number, string | null>; schema: GraphQLSchema; meRoles: string[]; meId: string | null }) {
+function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; params: URLSearchParams; trail: Record<number, string | null>; schema: GraphQLSchema; owner: boolean; links: Map<string, RelatedLink> }) {
   const view = readView(params, api);
   /** What the rows depend on (the summary's group and sum do not). */
   const rowsKey = JSON.stringify([view.cols, view.filters, view.sort, view.after]);
@@ -117,12 +173,13 @@ function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; 
   const [page, setPage] = useState<Rows | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
-  const [owner, setOwner] = useState(false);
   const [draft, setDraft] = useState<Filter[]>(view.filters);
   const [status, setStatus] = useState('');
-  const [related, setRelated] = useState<{ key: unknown; rel: string } | null>(null);
+  const [related, setRelated] = useState<{ key: unknown; rel: string; opener: HTMLElement | null } | null>(null);
   const where = whereOf(api, view.filters);
-  const selected = Array.from(new Set([...(api.key ? [api.key] : []), ...view.cols]));
+  const selected = Array.from(new Set([...(api.key ? [api.key] : []), ...view.cols, ...[...links.values()].flatMap((l) => l.on.map((j) => j.field))]));
+  /** Relationships a row can follow: as a filtered table, or (with a lookup by key) shown below. */
+  const follow = api.relationships.filter((r) => links.has(r.name) || (api.singular && api.key));
   const varDefs = `$where: ${api.connectionArgs.where}${api.connectionArgs.orderBy ? `, $orderBy: ${api.connectionArgs.orderBy}` : ''}`;
   const varArgs = `where: $where${api.connectionArgs.orderBy ? ', orderBy: $orderBy' : ''}`;
   const orderBy = view.sort ? [{ [view.sort.field]: view.sort.dir }] : null;
@@ -160,13 +217,6 @@ function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; 
     );
   };
   useEffect(load, [rowsKey]);
-  useEffect(() => {
-    gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: api.name }).then((r) => {
-      const e = r.data.catalog.find((c) => c.name === api.name);
-      setOwner(meRoles.includes('admin') || !!e && (meRoles.some((x) => e.owner.roles.includes(x)) || (meId !== null && e.owner.users.includes(meId))));
-    }, () => setOwner(false));
-  }, [api.name]);
-
   /** A new view: columns, filters or sort start again at page 1; the summary's group and sum keep the page. */
   const go = (v: Partial<View>) => {
     const next = { ...view, ...v };
@@ -268,7 +318,7 @@ function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; 
                       )}
                     </th>
                   ))}
-                  {api.relationships.length > 0 && api.singular && <th scope="col">Related</th>}
+                  {follow.length > 0 && <th scope="col">Related</th>}
                 </tr>
               </thead>
               <tbody>
@@ -277,19 +327,29 @@ function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; 
                     {view.cols.map((c) => (
                       <td key={c}>{fmt(r[c])}</td>
                     ))}
-                    {api.relationships.length > 0 && api.singular && (
-                      <td>
-                        <label className="sr-only" htmlFor={`rel-${i}`}>
-                          Related rows of row {String(r[api.key!])}
-                        </label>
-                        <select id={`rel-${i}`} value="" onChange={(e) => e.target.value && setRelated({ key: r[api.key!], rel: e.target.value })}>
-                          <option value="">Follow…</option>
-                          {api.relationships.map((rel) => (
-                            <option key={rel.name} value={rel.name}>
-                              {rel.name} ({rel.target})
-                            </option>
-                          ))}
-                        </select>
+                    {follow.length > 0 && (
+                      <td className="related">
+                        {follow.map((rel) => {
+                          const label = `${rel.name} of ${api.name} ${api.key ? String(r[api.key]) : i + 1}`;
+                          const link = links.get(rel.name);
+                          if (link) {
+                            const href = relatedHref(link, r);
+                            return href ? (
+                              <Link key={rel.name} to={href} aria-label={label}>
+                                {rel.name}
+                              </Link>
+                            ) : (
+                              <span key={rel.name} className="muted" title={`No ${rel.name}: the row has no value to follow`}>
+                                {rel.name}: none
+                              </span>
+                            );
+                          }
+                          return (
+                            <button key={rel.name} type="button" className="link" aria-label={`${label} (shown below the table)`} onClick={(e) => setRelated({ key: r[api.key!], rel: rel.name, opener: e.currentTarget })}>
+                              {rel.name}
+                            </button>
+                          );
+                        })}
                       </td>
                     )}
                   </tr>
@@ -314,7 +374,18 @@ function Table({ api, params, trail, schema, meRoles, meId }: { api: EntityApi; 
           </button>
         </nav>
       )}
-      {related && <Related api={api} schema={schema} keyValue={related.key} rel={related.rel} onClose={() => setRelated(null)} />}
+      {related && (
+        <Related
+          api={api}
+          schema={schema}
+          keyValue={related.key}
+          rel={related.rel}
+          onClose={() => {
+            related.opener?.focus();
+            setRelated(null);
+          }}
+        />
+      )}
       {api.aggregate && <Summary api={api} view={view} where={where} go={go} />}
       {owner && page?.lineage && <Lineage entries={page.lineage} />}
     </div>
@@ -396,7 +467,9 @@ function Related({ api, schema, keyValue, rel, onClose }: { api: EntityApi; sche
   const cols = (target?.columns ?? []).slice(0, 8).map((c) => c.name);
   const [rows, setRows] = useState<Record<string, unknown>[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
+    heading.current?.focus(); // the panel opens below the table: the focus goes there, and Close gives it back
     setRows(null);
     const relField = (schema.getType(api.name) as GraphQLObjectType).getFields()[rel];
     const limit = relField.args.some((a) => a.name === 'limit') ? '(limit: 50)' : '';
@@ -407,7 +480,7 @@ function Related({ api, schema, keyValue, rel, onClose }: { api: EntityApi; sche
   }, [keyValue, rel]);
   return (
     <section className="panel" aria-labelledby="related-title" data-testid="related">
-      <h2 id="related-title">
+      <h2 id="related-title" tabIndex={-1} ref={heading}>
         {rel} of {api.name} {String(keyValue)}
       </h2>
       <button type="button" onClick={onClose}>
