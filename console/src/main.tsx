@@ -68,8 +68,31 @@ function App() {
   );
 }
 
+/**
+ * After a navigation the focus goes to the new page's main heading (a screen reader reads where it
+ * landed, and Tab starts from there), and the tab's title follows. Pages render their h1 at once,
+ * even while loading; a few frames' grace covers the lazy playground.
+ */
+function useFocusHeading(path: string) {
+  useEffect(() => {
+    let frame = 0;
+    let tries = 0;
+    const find = () => {
+      const h = document.querySelector<HTMLElement>('#main h1');
+      if (h) {
+        h.tabIndex = -1;
+        h.focus();
+        document.title = `${h.textContent} · datagate`;
+      } else if (tries++ < 120) frame = requestAnimationFrame(find);
+    };
+    find();
+    return () => cancelAnimationFrame(frame);
+  }, [path]);
+}
+
 function Shell() {
   const { path, params, state } = useLocation();
+  useFocusHeading(path);
   return (
     <SessionContext.Consumer>
       {(s) => (

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import type { Gateway } from '../../src/server';
 import { postGraphQL } from '../support/gql';
@@ -168,9 +168,11 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await filter.getByLabel('Operator').selectOption('eq');
   await filter.getByLabel('Value').fill('paid');
   await bob2.getByRole('button', { name: 'Apply filters' }).click();
-  await bob2.getByRole('button', { name: /^amount/ }).click();
-  await bob2.getByRole('button', { name: /^amount ▲/ }).click();
-  await bob2.getByRole('button', { name: /^amount ▼/ }).waitFor();
+  // Sorting: the header button; the header announces the order (aria-sort), the arrow is only drawn.
+  await bob2.getByRole('button', { name: 'amount', exact: true }).click();
+  await bob2.locator('th[aria-sort="ascending"]', { hasText: 'amount' }).waitFor();
+  await bob2.getByRole('button', { name: 'amount', exact: true }).click();
+  await bob2.locator('th[aria-sort="descending"]', { hasText: 'amount ▼' }).waitFor();
   await bob2.getByTestId('rows').waitFor();
   expect(bob2.url()).toContain('sort=amount%3ADESC');
   const header = await bob2.getByTestId('rows').locator('thead th').allTextContents();
@@ -319,6 +321,8 @@ test('an expired token sends the user back to sign-in with what to do', async ()
   await page.goto(`${base}/catalog`);
   await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
   await expect(page.getByRole('status').first().textContent()).resolves.toMatch(/session ended .*expired.*Sign in again/i);
+  // The focus is on why, so a screen reader reads it first.
+  await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toMatch(/session ended/);
   // A download with a token that expired meanwhile: refused before any file, back at sign-in with the reason.
   const bob = await signIn('bob', undefined, '/table/Customer');
   await bob.getByTestId('rows').waitFor();
@@ -335,3 +339,204 @@ test('an expired token sends the user back to sign-in with what to do', async ()
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not accepted/);
 }, 60_000);
+
+/** Presses Tab (Shift+Tab with `back`), at most `max` times, until `target` has the focus: how a keyboard user gets there. */
+async function tabTo(page: Page, target: Locator, { back = false, max = 80 } = {}): Promise<void> {
+  await target.waitFor();
+  for (let i = 0; i < max; i++) {
+    if (await hasFocus(target)) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120));
+  throw new Error(`${max} presses of Tab never reached ${target}; the focus is on ${focused}`);
+}
+
+const hasFocus = (target: Locator) => target.evaluate((el) => el === document.activeElement);
+
+/** The focused element's text (or value), to check where the focus landed. */
+const focusedText = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() || (document.activeElement as HTMLInputElement | null)?.id || '');
+
+test('by keyboard only: bob signs in, finds Customer, filters, sorts, pages, follows a relationship and asks for access', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`keyboard: page error: ${e.message}`));
+  await page.goto(`${base}/`);
+  await tabTo(page, page.getByTestId('demo-user-bob'));
+  await page.keyboard.press('Enter');
+  await page.getByTestId('who').getByText('bob', { exact: true }).waitFor();
+  // After each navigation the focus is on the new page's main heading, and the tab's title names the page.
+  const landedOn = async (heading: string) => {
+    await page.waitForFunction((h) => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === h, heading);
+    await expect(page.title()).resolves.toBe(`${heading} · datagate`);
+  };
+  await landedOn('Catalog');
+
+  // The catalog: search, then open Customer.
+  await tabTo(page, page.getByLabel('Search', { exact: true }));
+  await page.keyboard.type('customer');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('catalog-count').getByText(/entit(y|ies) match/).waitFor();
+  await tabTo(page, page.getByTestId('entity-Customer').getByRole('link', { name: 'Customer', exact: true }));
+  await page.keyboard.press('Enter');
+  await landedOn('Customer');
+  await tabTo(page, page.getByRole('link', { name: 'Open Customer as a table' }));
+  await page.keyboard.press('Enter');
+  await landedOn('Customer');
+  await page.getByTestId('rows').waitFor();
+
+  // A filter: Space on Add filter, type-ahead in the field list, the value, Enter applies it.
+  await tabTo(page, page.getByRole('button', { name: 'Add filter' }));
+  await page.keyboard.press(' ');
+  await expect(hasFocus(page.getByTestId('filter-0').getByLabel('Field'))).resolves.toBe(true);
+  await page.keyboard.type('region');
+  await expect(page.getByTestId('filter-0').getByLabel('Field').inputValue()).resolves.toBe('region');
+  await tabTo(page, page.getByTestId('filter-0').getByLabel('Operator'));
+  await expect(page.getByTestId('filter-0').getByLabel('Operator').inputValue()).resolves.toBe('eq');
+  await tabTo(page, page.getByTestId('filter-0').getByLabel('Value'));
+  await page.keyboard.type('EU');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/where=/);
+  await page.getByTestId('row-count').getByText(/^Rows 1–25 of/).waitFor();
+  expect(new Set(await columnOf(page, 'region'))).toEqual(new Set(['EU']));
+
+  // Sort by name with Enter: the header announces it (aria-sort), and the focus stays on the button.
+  const nameHeader = page.getByRole('columnheader', { name: /^name/ });
+  const sortByName = nameHeader.getByRole('button');
+  await tabTo(page, sortByName);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/sort=name%3AASC/);
+  await page.getByTestId('row-count').getByText(/^Rows 1–25/).waitFor();
+  await expect(nameHeader.getAttribute('aria-sort')).resolves.toBe('ascending');
+  await expect(hasFocus(sortByName)).resolves.toBe(true);
+  const names = await columnOf(page, 'name');
+  expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/sort=name%3ADESC/);
+  await page.getByTestId('row-count').getByText(/^Rows 1–25/).waitFor();
+  await expect(nameHeader.getAttribute('aria-sort')).resolves.toBe('descending');
+
+  // Next page (above the rows, so back with Shift+Tab) with Enter: the focus stays on Next page.
+  const next = page.getByRole('button', { name: 'Next page' });
+  await tabTo(page, next, { back: true, max: 20 });
+  await page.keyboard.press('Enter');
+  await page.getByTestId('row-count').getByText(/^Rows 26–50 .* page 2$/).waitFor();
+  await expect(focusedText(page)).resolves.toBe('Next page');
+
+  // Follow a relationship (the pager sits above the rows, so on from Next page): the first customer's leads, as Lead's table filtered on customer_id.
+  const [customerId] = await columnOf(page, 'id');
+  await tabTo(page, page.getByRole('link', { name: `leads of Customer ${customerId}`, exact: true }), { max: 20 });
+  await page.keyboard.press('Enter');
+  await landedOn('Lead');
+  await expectFilter(page, ['customer_id', 'eq', customerId]);
+
+  // Ask for access: SalesRep's hired_at is withheld from bob. The button moves the focus into the
+  // form, Cancel gives it back, Enter sends, and the focus goes to the confirmation.
+  await page.goto(`${base}/entity/SalesRep`);
+  await landedOn('SalesRep');
+  const ask = page.getByRole('button', { name: 'Request access' });
+  await tabTo(page, ask);
+  await page.keyboard.press(' ');
+  await expect(focusedText(page)).resolves.toBe('req-reason');
+  await tabTo(page, page.getByRole('button', { name: 'Cancel' }));
+  await page.keyboard.press('Enter');
+  await expect(hasFocus(ask)).resolves.toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(focusedText(page)).resolves.toBe('req-reason');
+  await page.keyboard.type('Hiring dates for the onboarding survey');
+  await page.keyboard.press('Tab');
+  await tabTo(page, page.getByLabel('For how many days'));
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('7');
+  await tabTo(page, page.getByRole('button', { name: 'Send request' }));
+  await page.keyboard.press('Enter');
+  await page.getByText('Request sent.').waitFor();
+  await expect(focusedText(page)).resolves.toMatch(/^Request sent\./);
+  const mine: any = await postGraphQL(url, '{ accessRequests(scope: mine) { entity status reason days } }', undefined, bearer(await demoToken('bob')));
+  expect(mine.body.data.accessRequests).toContainEqual({ entity: 'SalesRep', status: 'requested', reason: 'Hiring dates for the onboarding survey', days: 7 });
+  await context.close();
+}, 120_000);
+
+/** Roles of controls a person operates: each needs a name a screen reader can read. */
+const CONTROLS = new Set(['button', 'link', 'textbox', 'searchbox', 'combobox', 'listbox', 'checkbox', 'radio', 'spinbutton', 'slider', 'switch', 'tab', 'menuitem']);
+
+/** Every control in Chromium's accessibility tree of the page that has no accessible name. */
+async function unnamedControls(page: Page): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.getDocument', { depth: -1 });
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored: boolean; role?: { value: string }; name?: { value: string }; backendDOMNodeId?: number }[] };
+  const out: string[] = [];
+  for (const n of nodes) {
+    if (n.ignored || !CONTROLS.has(n.role?.value ?? '') || (n.name?.value ?? '').trim()) continue;
+    const html = n.backendDOMNodeId ? ((await cdp.send('DOM.getOuterHTML', { backendNodeId: n.backendDOMNodeId })) as { outerHTML: string }).outerHTML : '?';
+    out.push(`${n.role!.value}: ${html.slice(0, 160)}`);
+  }
+  await cdp.detach();
+  return out;
+}
+
+/** WCAG contrast ratio of two CSS rgb() colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = c.match(/[\d.]+/g)!.slice(0, 3).map((v) => {
+      const s = Number(v) / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test('every control on every page has an accessible name; headers have scope; badges and focus rings have contrast', async () => {
+  const problems: Record<string, string[]> = {};
+  const check = async (page: Page, name: string) => {
+    const found = await unnamedControls(page);
+    if (found.length) problems[name] = found;
+  };
+  const signInPage = await (await browser.newContext()).newPage();
+  await signInPage.goto(`${base}/`);
+  await signInPage.getByTestId('demo-user-erin').waitFor();
+  await check(signInPage, 'sign-in');
+  await signInPage.context().close();
+
+  const erin = await signIn('erin');
+  await erin.getByTestId('catalog-count').getByText(/match/).waitFor();
+  await check(erin, 'catalog');
+  // Badges: small text, so at least 4.5:1 against their own background.
+  const badges = await erin.locator('.badge').evaluateAll((els) => els.map((el) => ({ text: el.textContent, color: getComputedStyle(el).color, background: getComputedStyle(el).backgroundColor })));
+  expect(badges.length).toBeGreaterThan(5);
+  for (const b of badges) expect({ badge: b.text, ratio: contrast(b.color, b.background) >= 4.5 }).toEqual({ badge: b.text, ratio: true });
+  // The focus ring against the page: at least 3:1.
+  await tabTo(erin, erin.getByRole('button', { name: 'Search' }));
+  const ring = await erin.evaluate(() => ({ outline: getComputedStyle(document.activeElement!).outlineColor, page: getComputedStyle(document.body).backgroundColor, root: getComputedStyle(document.documentElement).backgroundColor }));
+  expect(contrast(ring.outline, ring.page === 'rgba(0, 0, 0, 0)' ? ring.root : ring.page)).toBeGreaterThanOrEqual(3);
+
+  await erin.goto(`${base}/entity/SalesRep`);
+  await erin.getByTestId('access-words').waitFor();
+  await check(erin, 'entity');
+  // A request waiting for erin, so her queue shows its comment field and buttons.
+  const asked: any = await postGraphQL(url, 'mutation { requestAccess(entity: "Customer", fields: ["phone"], reason: "Call-back campaign", days: 5) { status } }', undefined, bearer(await demoToken('bob')));
+  expect(asked.body.data.requestAccess.status).toBe('requested');
+  await erin.goto(`${base}/requests`);
+  await erin.getByTestId('request-Customer-requested').waitFor();
+  await check(erin, 'requests');
+  await erin.goto(`${base}/table/Order?group=status&sum=amount&where=${encodeURIComponent(JSON.stringify([['status', 'eq', 'paid']]))}`);
+  await erin.getByTestId('summary').waitFor();
+  await erin.getByTestId('lineage').waitFor();
+  await check(erin, 'table');
+  // Data tables: every column header has scope=col; the sorted one says so.
+  await erin.getByRole('columnheader', { name: /^amount/ }).getByRole('button').click();
+  await erin.waitForURL(/sort=amount/);
+  const headers = await erin.locator('table.grid thead th').evaluateAll((ths) => ths.map((th) => th.getAttribute('scope')));
+  expect(new Set(headers)).toEqual(new Set(['col']));
+  await expect(erin.getByRole('columnheader', { name: /^amount/ }).getAttribute('aria-sort')).resolves.toBe('ascending');
+  await erin.getByRole('link', { name: 'Playground' }).click();
+  await erin.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+  await check(erin, 'playground');
+
+  const dave = await signIn('dave');
+  await dave.getByRole('link', { name: 'Audit log' }).click();
+  await dave.getByTestId('audit').waitFor();
+  await check(dave, 'audit');
+  expect(problems).toEqual({});
+}, 120_000);

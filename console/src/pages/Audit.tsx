@@ -33,20 +33,24 @@ export function AuditPage() {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [data, setData] = useState<{ nodes: Entry[]; next: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
   const after = cursors[cursors.length - 1];
   const load = () => {
     setError(null);
-    setData(null);
-    gql(Q, { filter, after }).then((r) => setData({ nodes: r.data.auditLog.nodes, next: r.data.auditLog.pageInfo.hasNextPage ? r.data.auditLog.pageInfo.endCursor : null }), setError);
+    setLoading(true); // the records on screen stay until the next ones come, so Older and Newer keep the focus
+    gql(Q, { filter, after })
+      .then((r) => setData({ nodes: r.data.auditLog.nodes, next: r.data.auditLog.pageInfo.hasNextPage ? r.data.auditLog.pageInfo.endCursor : null }), setError)
+      .finally(() => setLoading(false));
   };
   useEffect(() => {
     if (isAuditor) load();
   }, [JSON.stringify(filter), after]);
   if (!isAuditor)
     return (
-      <Empty>
-        The audit log is for auditors. Ask the data platform team if your work needs it.
-      </Empty>
+      <div>
+        <h1>Audit log</h1>
+        <Empty>The audit log is for auditors. Ask the data platform team if your work needs it.</Empty>
+      </div>
     );
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -91,12 +95,15 @@ export function AuditPage() {
         </div>
         <button type="submit">Filter</button>
       </form>
+      <p className="muted" role="status" data-testid="audit-count">
+        {loading ? 'Loading records…' : data ? `${data.nodes.length}${data.next ? '+' : ''} ${data.nodes.length === 1 ? 'record' : 'records'}${cursors.length > 1 ? ` (page ${cursors.length})` : ''}.` : ''}
+      </p>
       <ErrorBox error={error} onRetry={load} />
       {!data && !error && <Loading what="the audit log" />}
       {data && data.nodes.length === 0 && <Empty>No record matches these filters.</Empty>}
       {data && data.nodes.length > 0 && (
         <div className="scroll">
-          <table className="grid" aria-label="Audit records" data-testid="audit">
+          <table className="grid" aria-label="Audit records" aria-busy={loading} data-testid="audit">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -132,10 +139,10 @@ export function AuditPage() {
       )}
       {data && (
         <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          <button type="button" aria-disabled={cursors.length === 1} onClick={() => cursors.length > 1 && setCursors(cursors.slice(0, -1))}>
             Newer
           </button>
-          <button type="button" disabled={!data.next} onClick={() => setCursors([...cursors, data.next])}>
+          <button type="button" aria-disabled={!data.next} onClick={() => data.next && setCursors([...cursors, data.next])}>
             Older
           </button>
         </nav>

@@ -56,6 +56,9 @@ export function Catalog({ params }: { params: URLSearchParams }) {
         </div>
         <button type="submit">Search</button>
       </form>
+      <p className="muted" role="status" data-testid="catalog-count">
+        {entries ? `${entries.length} ${entries.length === 1 ? 'entity matches' : 'entities match'}.` : ''}
+      </p>
       <ErrorBox error={error} onRetry={load} />
       {!entries && !error && <Loading what="the catalog" />}
       {entries && entries.length === 0 && (

@@ -18,9 +18,13 @@ export function EntityPage({ entity, params }: { entity: string; params: URLSear
     gql<{ catalog: CatalogEntry[] }>(CATALOG_QUERY, { search: entity }).then((r) => setE(r.data.catalog.find((c) => c.name === entity) ?? null), setError);
   };
   useEffect(load, [entity]);
+  // The same back link and heading while loading and after, so the heading the focus went to stays.
   if (error || e === undefined || e === null)
     return (
       <div>
+        <p>
+          <Link to="/catalog">← Catalog</Link>
+        </p>
         <h1>{entity}</h1>
         {error ? (
           <ErrorBox error={error} onRetry={load} />
@@ -133,6 +137,7 @@ function RequestAccess({ entry, startOpen }: { entry: CatalogEntry; startOpen: b
   const [fields, setFields] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [reasonBad, setReasonBad] = useState(false);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const doneRef = useRef<HTMLParagraphElement>(null);
   const openerRef = useRef<HTMLButtonElement>(null);
@@ -150,6 +155,7 @@ function RequestAccess({ entry, startOpen }: { entry: CatalogEntry; startOpen: b
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
     setError(null);
+    setReasonBad(reason.trim().length < 5);
     if (reason.trim().length < 5) {
       reasonRef.current?.focus();
       return setError(new Error('Say why you need it (a few words): the owners decide on this.'));
@@ -189,13 +195,15 @@ function RequestAccess({ entry, startOpen }: { entry: CatalogEntry; startOpen: b
             </fieldset>
           )}
           <label htmlFor="req-reason">Why you need it</label>
-          <textarea id="req-reason" ref={reasonRef} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required aria-describedby="req-reason-help" />
+          <textarea id="req-reason" ref={reasonRef} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required aria-invalid={reasonBad} aria-describedby={reasonBad ? 'req-reason-help req-error' : 'req-reason-help'} />
           <p id="req-reason-help" className="help">
             The owners read this to decide.
           </p>
           <label htmlFor="req-days">For how many days</label>
           <input id="req-days" type="number" min={1} max={365} value={days} onChange={(e) => setDays(Number(e.target.value))} />
-          <ErrorBox error={error} />
+          <div id="req-error">
+            <ErrorBox error={error} />
+          </div>
           <p className="actions">
             <button type="submit">Send request</button>
             <button type="button" className="secondary" onClick={() => setOpen(false)}>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { gql } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -28,6 +28,8 @@ export function Requests() {
   const [mine, setMine] = useState<Req[] | null>(null);
   const [toDecide, setToDecide] = useState<Req[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+  const doneRef = useRef<HTMLParagraphElement>(null);
   const load = () => {
     setError(null);
     gql<{ mine: Req[]; toDecide: Req[] }>(`query ConsoleRequests { mine: accessRequests(scope: mine) { ${FIELDS} } toDecide: accessRequests(scope: toDecide) { ${FIELDS} } }`).then((r) => {
@@ -36,17 +38,32 @@ export function Requests() {
     }, setError);
   };
   useEffect(load, []);
-  const after = async () => {
+  /** After a decision the card (and the button pressed) moves away: the focus goes to what happened. */
+  const after = async (what: string) => {
+    setDone(what);
+    doneRef.current?.focus();
     load();
     await refresh(); // a grant changes the caller's schema
   };
-  if (error) return <ErrorBox error={error} onRetry={load} />;
-  if (!mine || !toDecide) return <Loading what="access requests" />;
+  const status = (
+    <p className="muted" role="status" tabIndex={-1} ref={doneRef} data-testid="requests-status">
+      {done}
+    </p>
+  );
+  if (error || !mine || !toDecide)
+    return (
+      <div>
+        <h1>Access requests</h1>
+        {status}
+        {error ? <ErrorBox error={error} onRetry={load} /> : <Loading what="access requests" />}
+      </div>
+    );
   const pending = toDecide.filter((r) => r.status === 'requested');
   const active = toDecide.filter((r) => r.status === 'approved');
   return (
     <div>
       <h1>Access requests</h1>
+      {status}
       {(pending.length > 0 || active.length > 0 || toDecide.length > 0) && (
         <section aria-labelledby="decide">
           <h2 id="decide">To decide ({pending.length})</h2>
@@ -69,7 +86,7 @@ export function Requests() {
   );
 }
 
-function List({ items, decide, revoke, own, onChange }: { items: Req[]; decide?: boolean; revoke?: boolean; own?: boolean; onChange: () => void }) {
+function List({ items, decide, revoke, own, onChange }: { items: Req[]; decide?: boolean; revoke?: boolean; own?: boolean; onChange: (what: string) => void }) {
   return (
     <ul className="cards">
       {items.map((r) => (
@@ -79,7 +96,7 @@ function List({ items, decide, revoke, own, onChange }: { items: Req[]; decide?:
   );
 }
 
-function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; revoke?: boolean; own?: boolean; onChange: () => void }) {
+function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; revoke?: boolean; own?: boolean; onChange: (what: string) => void }) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>(null);
   const act = async (mutation: 'approveAccessRequest' | 'denyAccessRequest' | 'revokeAccess') => {
@@ -87,15 +104,18 @@ function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; 
     if (mutation === 'denyAccessRequest' && !comment.trim()) return setError(new Error('Say why you deny it in the comment: the requester reads it.'));
     try {
       await gql(`mutation ConsoleDecide($id: ID!, $comment: String) { ${mutation}(id: $id, comment: $comment) { id status } }`, { id: r.id, comment: comment.trim() || null });
-      onChange();
+      const verb = { approveAccessRequest: 'Approved', denyAccessRequest: 'Denied', revokeAccess: 'Revoked' }[mutation];
+      onChange(`${verb}: ${own ? 'your' : `${r.requester}’s`} access to ${r.entity}${r.fields.length ? ` (${r.fields.join(', ')})` : ''}.`);
     } catch (e) {
       setError(e);
     }
   };
   const cid = `comment-${r.id}`;
+  const hid = `request-title-${r.id}`;
+  const whose = own ? `your request for ${r.entity}` : `${r.requester}’s request for ${r.entity}`;
   return (
     <li className="card" data-testid={`request-${r.entity}-${r.status}`}>
-      <h3>
+      <h3 id={hid}>
         <Link to={`/entity/${encodeURIComponent(r.entity)}`}>{r.entity}</Link> {r.fields.length ? <span className="muted">({r.fields.join(', ')})</span> : <span className="muted">(whole entity)</span>}{' '}
         <Badge tone={TONE[r.status]}>{r.status}</Badge>
       </h3>
@@ -115,20 +135,22 @@ function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; 
       )}
       {((decide && r.canDecide) || revoke) && (
         <div className="actions">
-          <label htmlFor={cid}>Comment</label>
+          <label htmlFor={cid}>
+            Comment<span className="sr-only"> on {whose}</span>
+          </label>
           <input id={cid} value={comment} onChange={(e) => setComment(e.target.value)} placeholder={decide ? 'approved for the Q3 campaign' : 'no longer needed'} />
           {decide && r.canDecide && (
             <>
-              <button type="button" onClick={() => void act('approveAccessRequest')}>
+              <button type="button" onClick={() => void act('approveAccessRequest')} aria-describedby={hid}>
                 Approve
               </button>
-              <button type="button" className="danger" onClick={() => void act('denyAccessRequest')}>
+              <button type="button" className="danger" onClick={() => void act('denyAccessRequest')} aria-describedby={hid}>
                 Deny
               </button>
             </>
           )}
           {revoke && (
-            <button type="button" className="danger" onClick={() => void act('revokeAccess')}>
+            <button type="button" className="danger" onClick={() => void act('revokeAccess')} aria-describedby={hid}>
               Revoke
             </button>
           )}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { setToken } from '../api';
 import { ErrorBox } from '../ui';
 
@@ -14,6 +14,9 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   const [users, setUsers] = useState<DemoUser[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  // Back here after a session ended or a sign-out: the focus goes to why, so a screen reader reads it.
+  useEffect(() => noticeRef.current?.focus(), []);
 
   useEffect(() => {
     fetch('/console/demo-users')
@@ -67,7 +70,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
       <h1>Sign in to datagate</h1>
       <p>Find data, ask for access, and read what your role allows: every page goes through the same policies and audit as any other client.</p>
       {notice && (
-        <p className="notice" role="status" aria-live="polite">
+        <p className="notice" role="status" tabIndex={-1} ref={noticeRef}>
           {notice}
         </p>
       )}

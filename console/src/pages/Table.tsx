@@ -96,24 +96,25 @@ export function TablePage({ entity, params, state }: { entity: string; params: U
       () => setEntry(null), // without it: no owner's lineage, related rows through the lookup only
     );
   }, [entity]);
-  if (!api || !api.connection)
-    return (
-      <div>
-        <h1>{entity}</h1>
+  const owner = me.roles.includes('admin') || (!!entry && (me.roles.some((x) => entry.owner.roles.includes(x)) || (me.id !== null && entry.owner.users.includes(me.id))));
+  // One back link and heading for every state, so the heading the focus went to stays while the rows come.
+  return (
+    <div>
+      <p>
+        <Link to={`/entity/${encodeURIComponent(entity)}`}>← {entity} in the catalog</Link>
+      </p>
+      <h1>{entity}</h1>
+      {!api || !api.connection ? (
         <Empty>
           You cannot read <strong>{entity}</strong> as rows yet. Open it in the <Link to={`/entity/${encodeURIComponent(entity)}`}>catalog</Link> to see why and to request access.
         </Empty>
-      </div>
-    );
-  if (entry === undefined)
-    return (
-      <div>
-        <h1>{entity}</h1>
+      ) : entry === undefined ? (
         <Loading what="the table" />
-      </div>
-    );
-  const owner = me.roles.includes('admin') || (!!entry && (me.roles.some((x) => entry.owner.roles.includes(x)) || (me.id !== null && entry.owner.users.includes(me.id))));
-  return <Table api={api} params={params} trail={trailOf(state)} schema={schema} owner={owner} links={relatedLinks(schema, api, entry)} />;
+      ) : (
+        <Table api={api} params={params} trail={trailOf(state)} schema={schema} owner={owner} links={relatedLinks(schema, api, entry)} />
+      )}
+    </div>
+  );
 }
 
 /** A relationship the table opens as the target's table, filtered on the fields it joins on. */
@@ -253,11 +254,7 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
   const first = (view.page - 1) * PAGE + 1;
 
   return (
-    <div>
-      <p>
-        <Link to={`/entity/${encodeURIComponent(api.name)}`}>← {api.name} in the catalog</Link>
-      </p>
-      <h1>{api.name}</h1>
+    <>
       <div className="toolbar">
         <details>
           <summary>Columns ({view.cols.length})</summary>
@@ -289,13 +286,30 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
       <FilterBuilder api={api} draft={draft} setDraft={setDraft} apply={() => go({ filters: draft.filter((f) => f[2] !== '' || f[1] === 'isNull') })} />
       <ErrorBox error={error} onRetry={load} />
       {page?.errors?.map((e, i) => <ErrorBox key={i} error={Object.assign(new Error(e.message), {})} />)}
-      <p className="muted" role="status" aria-live="polite" data-testid="row-count">
-        {loading
-          ? 'Loading rows…'
-          : page && page.rows.length > 0
-            ? `Rows ${first.toLocaleString()}–${(first + page.rows.length - 1).toLocaleString()}${page.total !== null ? ` of ${page.total.toLocaleString()}` : ''} · page ${view.page}`
-            : ''}
-      </p>
+      <div className="pager-bar">
+        <p className="muted" role="status" aria-live="polite" data-testid="row-count">
+          {loading
+            ? 'Loading rows…'
+            : page && page.rows.length > 0
+              ? `Rows ${first.toLocaleString()}–${(first + page.rows.length - 1).toLocaleString()}${page.total !== null ? ` of ${page.total.toLocaleString()}` : ''} · page ${view.page}`
+              : ''}
+        </p>
+        {(page?.rows.length || view.page > 1) && (
+          <nav className="pager" aria-label="Pages">
+            {view.page > 2 && previous === undefined && (
+              <button type="button" aria-disabled={loading} onClick={() => !loading && toPage(1, null)}>
+                First page
+              </button>
+            )}
+            <button type="button" aria-disabled={loading || view.page === 1 || previous === undefined} onClick={() => !loading && view.page > 1 && previous !== undefined && toPage(view.page - 1, previous)}>
+              Previous page
+            </button>
+            <button type="button" aria-disabled={loading || !page?.next} onClick={() => !loading && page?.next && toPage(view.page + 1, page.next)}>
+              Next page
+            </button>
+          </nav>
+        )}
+      </div>
       {page && !loading && page.rows.length === 0 && (
         <Empty>
           {view.page > 1 ? 'No rows on this page: go back to the first page.' : `No rows match${view.filters.length ? ' these filters: remove one to see more' : ' (or none you may read)'}.`}
@@ -311,7 +325,7 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
                     <th key={c} scope="col" aria-sort={view.sort?.field === c ? (view.sort.dir === 'ASC' ? 'ascending' : 'descending') : undefined}>
                       {api.sortable.includes(c) ? (
                         <button type="button" className="sort" onClick={() => toggleSort(c)} title={`Sort by ${c}`}>
-                          {c} {view.sort?.field === c ? (view.sort.dir === 'ASC' ? '▲' : '▼') : ''}
+                          {c} <span aria-hidden="true">{view.sort?.field === c ? (view.sort.dir === 'ASC' ? '▲' : '▼') : ''}</span>
                         </button>
                       ) : (
                         c
@@ -359,21 +373,6 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
           </div>
         </>
       )}
-      {(page?.rows.length || view.page > 1) && (
-        <nav className="pager" aria-label="Pages">
-          {view.page > 2 && previous === undefined && (
-            <button type="button" disabled={loading} onClick={() => toPage(1, null)}>
-              First page
-            </button>
-          )}
-          <button type="button" disabled={loading || view.page === 1 || previous === undefined} onClick={() => toPage(view.page - 1, previous ?? null)}>
-            Previous page
-          </button>
-          <button type="button" disabled={loading || !page?.next} onClick={() => toPage(view.page + 1, page!.next)}>
-            Next page
-          </button>
-        </nav>
-      )}
       {related && (
         <Related
           api={api}
@@ -388,7 +387,7 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
       )}
       {api.aggregate && <Summary api={api} view={view} where={where} go={go} />}
       {owner && page?.lineage && <Lineage entries={page.lineage} />}
-    </div>
+    </>
   );
 }
 
@@ -399,11 +398,22 @@ function fmt(v: unknown): string {
 
 /** Filters with only the fields the role may filter by and the operators its where input offers for each. */
 function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft: Filter[]; setDraft: (f: Filter[]) => void; apply: () => void }) {
+  const form = useRef<HTMLFormElement>(null);
+  // Add filter and Remove move the focus to where the work goes on: the new row's field, or the
+  // row that took the removed one's place (else Add filter), instead of leaving it nowhere.
+  const [focus, setFocus] = useState<{ row: number } | { add: true } | null>(null);
+  useEffect(() => {
+    if (!focus || !form.current) return;
+    const target = 'row' in focus ? form.current.querySelector<HTMLElement>(`[data-testid="filter-${focus.row}"] select`) : null;
+    (target ?? form.current.querySelector<HTMLElement>('[data-add-filter]'))?.focus();
+    setFocus(null);
+  }, [focus]);
   const fields = [...api.operators.keys()];
   if (!fields.length) return <p className="muted">Your role may not filter {api.name}.</p>;
   const set = (i: number, f: Filter) => setDraft(draft.map((x, j) => (j === i ? f : x)));
   return (
     <form
+      ref={form}
       className="panel filters"
       aria-label="Filters"
       onSubmit={(e) => {
@@ -419,7 +429,7 @@ function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft:
         return (
           <div key={i} className="filter-row" data-testid={`filter-${i}`}>
             <label>
-              Field
+              Field<span className="sr-only"> of filter {i + 1}</span>
               <select value={field} onChange={(e) => set(i, [e.target.value, api.operators.get(e.target.value)![0].op, ''])}>
                 {fields.map((f) => (
                   <option key={f}>{f}</option>
@@ -427,7 +437,7 @@ function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft:
               </select>
             </label>
             <label>
-              Operator
+              Operator<span className="sr-only"> of filter {i + 1}</span>
               <select value={op} onChange={(e) => set(i, [field, e.target.value, ''])}>
                 {ops.map((x) => (
                   <option key={x.op}>{x.op}</option>
@@ -435,7 +445,7 @@ function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft:
               </select>
             </label>
             <label>
-              Value
+              Value<span className="sr-only"> of filter {i + 1}</span>
               {o?.type === 'Boolean' ? (
                 <select value={value} onChange={(e) => set(i, [field, op, e.target.value])}>
                   <option value="">choose…</option>
@@ -446,13 +456,27 @@ function FilterBuilder({ api, draft, setDraft, apply }: { api: EntityApi; draft:
                 <input value={value} onChange={(e) => set(i, [field, op, e.target.value])} placeholder={o?.list ? 'a, b, c' : o?.type} />
               )}
             </label>
-            <button type="button" onClick={() => setDraft(draft.filter((_, j) => j !== i))} aria-label={`Remove filter on ${field}`}>
+            <button
+              type="button"
+              onClick={() => {
+                setDraft(draft.filter((_, j) => j !== i));
+                setFocus(i < draft.length - 1 ? { row: i } : { add: true });
+              }}
+              aria-label={`Remove filter on ${field}`}
+            >
               Remove
             </button>
           </div>
         );
       })}
-      <button type="button" onClick={() => setDraft([...draft, [fields[0], api.operators.get(fields[0])![0].op, '']])}>
+      <button
+        type="button"
+        data-add-filter
+        onClick={() => {
+          setDraft([...draft, [fields[0], api.operators.get(fields[0])![0].op, '']]);
+          setFocus({ row: draft.length });
+        }}
+      >
         Add filter
       </button>{' '}
       <button type="submit">Apply filters</button>
@@ -613,7 +637,7 @@ function Lineage({ entries }: { entries: LineageEntry[] }) {
   return (
     <section className="panel" aria-labelledby="lineage-title" data-testid="lineage">
       <h2 id="lineage-title">Lineage of this result</h2>
-      <table className="grid">
+      <table className="grid" aria-labelledby="lineage-title">
         <thead>
           <tr>
             <th scope="col">Path</th>
