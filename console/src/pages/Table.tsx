@@ -187,7 +187,10 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
 
   useEffect(() => setDraft(view.filters), [filtersKey]);
 
+  /** Only the answer to the latest request is shown (a quick sort then Next page may answer out of order). */
+  const latest = useRef(0);
   const load = () => {
+    const n = ++latest.current;
     setError(null);
     setLoading(true);
     gql(
@@ -195,6 +198,7 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
       { first: PAGE, after: view.after, where, orderBy },
     ).then(
       (r) => {
+        if (n !== latest.current) return;
         setPage({
           rows: r.data.rows?.edges.map((e: { node: Record<string, unknown> }) => e.node) ?? [],
           total: r.data.rows?.totalCount ?? null,
@@ -205,6 +209,7 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
         setLoading(false);
       },
       (e) => {
+        if (n !== latest.current) return;
         setLoading(false);
         if (e instanceof ApiError && e.code === 'BAD_CURSOR' && view.after) {
           // A link's page position from before a gateway restart, or made for other roles: same view, first page.
