@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { DatagateError, ErrorCode } from '../errors';
-import { chunks, fromDbDate, fromJson, json, toDb } from './codec';
+import { chunks, fromDbDate, fromJson, json, toDb, uuidv7 } from './codec';
 import type { MetadataStore } from './openStore';
 
 /** How an operation ended; `denied` is a read refused by policy or limits, `partial` an answer with some fields failed. */
@@ -49,7 +48,8 @@ const SQLITE_SLICE = 25;
  */
 export async function insertAuditRecords(store: MetadataStore, records: readonly NewAuditRecord[]): Promise<void> {
   if (!records.length) return;
-  for (const r of records) r.id ??= randomUUID();
+  // Time-ordered ids (UUIDv7 of the record's time): inserts append to the primary key's index.
+  for (const r of records) r.id ??= uuidv7(r.at.getTime());
   const rows = records.map((r) => ({
     id: r.id!,
     at: toDb(r.at),
