@@ -103,7 +103,10 @@ function serverEnv() {
 }
 
 // PostGraphile 5.1 on Node 20: Promise.withResolvers from a polyfill, loaded before anything else.
-const nodeArgsOf = (name) => (name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : []);
+/** BENCH_DATAGATE_NODE_ARGS: node flags for datagate's server process only (an A/B of V8 settings). */
+const DATAGATE_NODE_ARGS = (process.env.BENCH_DATAGATE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const nodeArgsOf = (name) =>
+  name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : name === 'datagate' ? DATAGATE_NODE_ARGS : [];
 const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: serverEnv(), nodeArgs: nodeArgsOf(name), ...opts });
 
 async function post(url, body, token) {
