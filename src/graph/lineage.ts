@@ -85,22 +85,59 @@ export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'run
     g.read += t.rows;
     g.statements++;
   }
-  const policies = new Map<string, LineagePolicy>();
-  const policyOf = (entity: Entity, action: Action): LineagePolicy => {
-    const k = `${action}\u0000${entity.name}`;
-    let p = policies.get(k);
-    if (!p) policies.set(k, (p = describePolicy(ctx.access, entity, action)));
-    return p;
-  };
-  return [...groups.values()].map((g) => entryOf(ctx.access, g, policyOf));
+  return [...groups.values()].map((g) => entryOf(ctx.access, g));
 }
+
+/**
+ * What an entry says that depends only on the caller's access, the entity, the kind of statement and
+ * the fields read (names, columns, masks, policy in words, retention): the same for every request of a
+ * role set that asks the same thing, so it is worked out once per UserAccess (cached by the policy
+ * engine per role set and user attributes) and shared, read-only, by the responses.
+ */
+interface StaticPart {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly fields: readonly string[];
+  readonly masks?: LineageEntry['masks'];
+  readonly policy?: LineagePolicy;
+  readonly retention?: string;
+}
+
+const staticParts = new WeakMap<UserAccess, Map<string, StaticPart>>();
+/** Distinct (kind, entity, fields) per access kept; past it the oldest goes (operations are few, field sets fewer). */
+const MAX_STATIC_PARTS = 500;
 
 function used(t: QueryTrace): number {
   if (t.kind === 'count') return t.counted ?? 0;
   return t.returned ?? t.rows;
 }
 
-function entryOf(access: UserAccess, g: Acc, policyOf: (e: Entity, a: Action) => LineagePolicy): LineageEntry {
+function entryOf(access: UserAccess, g: Acc): LineageEntry {
+  const part = staticPartOf(access, g);
+  return {
+    path: g.path,
+    kind: g.kind,
+    entity: g.entity.name,
+    source: g.source,
+    table: part.table,
+    columns: part.columns,
+    fields: part.fields,
+    rows: g.rows,
+    ...(g.read > g.rows && g.kind === 'select' ? { read: g.read } : {}),
+    statements: g.statements,
+    ...(g.for ? { for: g.for } : {}),
+    ...(part.masks ? { masks: part.masks } : {}),
+    ...(part.policy ? { policy: part.policy } : {}),
+    ...(part.retention !== undefined ? { retention: part.retention } : {}),
+  };
+}
+
+function staticPartOf(access: UserAccess, g: Acc): StaticPart {
+  let parts = staticParts.get(access);
+  if (!parts) staticParts.set(access, (parts = new Map()));
+  const key = `${g.kind}\u0000${g.entity.name}\u0000${[...g.fields].join('\u0000')}`;
+  let part = parts.get(key);
+  if (part) return part;
   const ev = access.view.entities.get(g.entity.name);
   // Only what the caller may read is named: a hidden column never shows, even one the gateway read.
   const fields = [...g.fields].filter((f) => ev?.fields.has(f));
@@ -112,23 +149,17 @@ function entryOf(access: UserAccess, g: Acc, policyOf: (e: Entity, a: Action) =>
           return fv.mask ? [fv.maskMode === 'conditional' ? { field: f, mask: fv.mask, conditional: true as const } : { field: f, mask: fv.mask }] : [];
         })
       : [];
-  const table = g.entity.schema ? `${g.entity.schema}.${g.entity.table}` : g.entity.table;
-  return {
-    path: g.path,
-    kind: g.kind,
-    entity: g.entity.name,
-    source: g.source,
-    table,
+  part = {
+    table: g.entity.schema ? `${g.entity.schema}.${g.entity.table}` : g.entity.table,
     columns,
     fields,
-    rows: g.rows,
-    ...(g.read > g.rows && g.kind === 'select' ? { read: g.read } : {}),
-    statements: g.statements,
-    ...(g.for ? { for: g.for } : {}),
     ...(masks.length ? { masks } : {}),
-    ...(g.kind === 'lookup' ? {} : { policy: policyOf(g.entity, g.kind === 'aggregate' ? 'aggregate' : 'read') }),
+    ...(g.kind === 'lookup' ? {} : { policy: describePolicy(access, g.entity, g.kind === 'aggregate' ? 'aggregate' : 'read') }),
     ...(g.entity.retention && g.kind !== 'lookup' ? { retention: retentionOf(g.entity.retention, ev?.fields.has(g.entity.retention.column) ?? false) } : {}),
   };
+  if (parts.size >= MAX_STATIC_PARTS) parts.delete(parts.keys().next().value!);
+  parts.set(key, part);
+  return part;
 }
 
 /** `7y on created_at`; the column is named only when the caller may read it. */
