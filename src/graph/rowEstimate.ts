@@ -11,6 +11,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import type { LimitValues } from '../config';
 import { DatagateError, ErrorCode } from '../errors';
@@ -55,6 +56,19 @@ export interface RowTerm {
 export interface RowEstimate {
   readonly rows: number;
   readonly terms: readonly RowTerm[];
+  /**
+   * Whether a variable decided any part of it (a `limit`/`first`/`groupBy` or an @skip/@include read
+   * from a variable): when none did, every request of the operation estimates the same.
+   */
+  readonly usesVariables: boolean;
+}
+
+/** Whether a value as written in the document reads a variable, at any depth (`[$a]`, `{x: $b}`). */
+function readsVariable(v: ValueNode): boolean {
+  if (v.kind === Kind.VARIABLE) return true;
+  if (v.kind === Kind.LIST) return v.values.some(readsVariable);
+  if (v.kind === Kind.OBJECT) return v.fields.some((f) => readsVariable(f.value));
+  return false;
 }
 
 /**
@@ -73,9 +87,11 @@ export function estimateRows(
   variables: Record<string, unknown>,
 ): RowEstimate {
   const terms: RowTerm[] = [];
+  let usesVariables = false;
   const runtime = { limits } as Parameters<typeof checkLimit>[0];
   const included = (node: FieldNode | { directives?: FieldNode['directives'] }) => {
     if (!node.directives?.length) return true;
+    if (!usesVariables && node.directives.some((d) => d.arguments?.some((a) => readsVariable(a.value)))) usesVariables = true;
     if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
     return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
   };
@@ -100,7 +116,9 @@ export function estimateRows(
   };
   const arg = (node: FieldNode, name: string) => {
     const a = node.arguments?.find((x) => x.name.value === name);
-    return a ? valueFromASTUntyped(a.value, variables) : undefined;
+    if (!a) return undefined;
+    if (!usesVariables && readsVariable(a.value)) usesVariables = true;
+    return valueFromASTUntyped(a.value, variables);
   };
   const pageOf = (node: FieldNode, name: string, maxRows: number | undefined, above: RowTerm['chain']) => {
     const v = arg(node, name);
@@ -154,7 +172,7 @@ export function estimateRows(
   };
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   if (root) walk(root.name, [operation.selectionSet], [], 1);
-  return { rows: terms.reduce((s, t) => s + t.rows, 0), terms };
+  return { rows: terms.reduce((s, t) => s + t.rows, 0), terms, usesVariables };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');

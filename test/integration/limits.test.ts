@@ -202,6 +202,12 @@ describe.each(['postgres', 'mysql'] as const)('limits on %s', (engine) => {
       const d = await refusedWithoutSql('{ customers { id orders(limit: 10) { id } } }');
       expect(d.extensions).toMatchObject({ estimate: 1100 });
       expect(d.message).toContain('customers 100 × orders 10 = 1,000');
+      // A variable that decides no limit (a filter value): the estimate is kept with the document and
+      // holds for every value; one that decides a limit is read again on every request (n: 10, then 4 above).
+      const f = 'query($region: String) { customers(where: {region: {eq: $region}}, limit: 10) { id orders(limit: 100) { id } } }';
+      for (const region of ['EU', 'NA', 'EU']) expect((await refusedWithoutSql(f, { region })).extensions).toMatchObject({ estimate: 1010 });
+      const g = 'query($region: String) { customers(where: {region: {eq: $region}}, limit: 9) { id orders(limit: 100) { id } } }';
+      for (const region of ['EU', 'NA']) expect((await postGraphQL(url, g, { region })).body.errors).toBeUndefined();
     });
 
     test('connections (nodes and edges) and aggregates count; @skip leaves a list out', async () => {

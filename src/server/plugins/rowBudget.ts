@@ -14,8 +14,8 @@ function refusal(e: unknown): GraphQLError {
 /**
  * The row budget of one role set (limits.rowBudget): after the operation is known and before any
  * resolver runs, its estimated rows (graph/rowEstimate) are held against the budget. An operation
- * without variables always estimates the same, so its estimate is kept with its document (Apollo
- * caches documents by query text, per role set: a repeated query costs a WeakMap lookup).
+ * whose estimate no variable decided always estimates the same, so its estimate is kept with its
+ * document (Apollo caches documents by query text, per role set: a repeated query costs a WeakMap lookup).
  */
 export function rowBudgetPlugin(fields: RowFields, limits: LimitValues): ApolloServerPlugin<RequestContext> {
   const fixed = new WeakMap<DocumentNode, Map<string, RowEstimate>>();
@@ -30,7 +30,7 @@ export function rowBudgetPlugin(fields: RowFields, limits: LimitValues): ApolloS
       const op = rc.operation;
       if (!op) return;
       const name = op.name?.value ?? '';
-      let estimate = op.variableDefinitions?.length ? undefined : fixed.get(rc.document)?.get(name);
+      let estimate = fixed.get(rc.document)?.get(name);
       if (!estimate) {
         let variables: Record<string, unknown> = {};
         if (op.variableDefinitions?.length) {
@@ -44,7 +44,8 @@ export function rowBudgetPlugin(fields: RowFields, limits: LimitValues): ApolloS
         } catch (e) {
           throw refusal(e);
         }
-        if (!op.variableDefinitions?.length) {
+        // No variable decided it (`customer(id: $id)`, a fixed limit): every request of the operation estimates the same.
+        if (!estimate.usesVariables) {
           let m = fixed.get(rc.document);
           if (!m) fixed.set(rc.document, (m = new Map()));
           m.set(name, estimate);
