@@ -5,7 +5,7 @@ import type { User } from '../identity';
 import type { Entity, Registry } from '../model';
 import { and, retentionCondition, type Condition } from '../planning';
 import type { PolicyEngine, UserAccess } from '../policy';
-import type { Row, SourceAdapter } from '../sources';
+import type { CancelSignal, Row, SourceAdapter } from '../sources';
 
 /** What the gateway holds for its whole life: built once at start. */
 export interface Runtime {
@@ -65,11 +65,11 @@ export interface RequestContext {
    * Aborts at the request's deadline or when its client goes away (src/graph/deadline.ts): statements
    * still running are cancelled on their servers and their fields fail with the signal's reason.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
 }
 
 /** `user` is this request's own: `access` may be shared by users alike (same roles and attributes). */
-export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess, signal?: AbortSignal): RequestContext {
+export function createRequestContext(runtime: Runtime, requestId: string, user: User, access: UserAccess, signal?: CancelSignal): RequestContext {
   return { runtime, requestId, user, access, now: new Date(), loaders: new Map(), trace: [], perField: new WeakMap(), signal };
 }
 

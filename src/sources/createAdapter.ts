@@ -6,7 +6,7 @@ import type { Plan } from '../planning';
 import type { BreakerOptions } from './CircuitBreaker';
 import { createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
 import { createRowDecoder, decodeAggregate } from './decode';
-import type { CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
+import type { CancelSignal, CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
 import { compilePlan } from './sql/compile';
 import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
@@ -55,7 +55,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
   let statements = 0;
   const runner = createStatementRunner({ source: name, knex, run: parts.run, ...parts.guard, cancel: parts.cancel, discard: parts.discard });
 
-  const run = (sqlText: string, bindings: readonly unknown[], statementName: string, signal?: AbortSignal): Promise<Row[]> => {
+  const run = (sqlText: string, bindings: readonly unknown[], statementName: string, signal?: CancelSignal): Promise<Row[]> => {
     // Listeners on the source's knex see every statement, as they would for knex's own queries.
     if (knex.listenerCount('query')) knex.emit('query', { sql: sqlText, bindings, source: name });
     return runner(sqlText, bindings, statementName, signal);

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { DatagateError, ErrorCode, isDatagateError } from '../errors';
 import { CircuitBreaker, type BreakerOptions, type Outcome } from './CircuitBreaker';
 import { classifySourceError } from './classifyError';
-import type { Row, SourceStats } from './SourceAdapter';
+import type { CancelSignal, Row, SourceStats } from './SourceAdapter';
 
 /** A pooled connection as the engine's driver gives it (pg Client, mysql2 Connection, PGlite, better-sqlite3). */
 export type Connection = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,7 +25,7 @@ export interface StatementRunnerOptions {
   readonly discard?: (conn: Connection) => void;
 }
 
-export type StatementRunner = ((sql: string, bindings: readonly unknown[], name: string, signal?: AbortSignal) => Promise<Row[]>) & {
+export type StatementRunner = ((sql: string, bindings: readonly unknown[], name: string, signal?: CancelSignal) => Promise<Row[]>) & {
   stats(): SourceStats;
 };
 
@@ -62,7 +62,7 @@ function outcomeOf(e: DatagateError): Outcome {
   }
 }
 
-const abortError = (signal: AbortSignal): DatagateError =>
+const abortError = (signal: CancelSignal): DatagateError =>
   isDatagateError(signal.reason) ? signal.reason : new DatagateError(ErrorCode.REQUEST_CANCELLED, 'the request was cancelled before this field was read');
 
 /**
@@ -92,7 +92,7 @@ export function createStatementRunner(o: StatementRunnerOptions): StatementRunne
   };
 
   /** A pooled connection; an abort gives up waiting (and hands the connection back once the pool lends it). */
-  const acquire = (signal: AbortSignal | undefined): Promise<Connection> => {
+  const acquire = (signal: CancelSignal | undefined): Promise<Connection> => {
     const p = client.acquireConnection();
     if (!signal) return p;
     return new Promise((resolve, reject) => {
@@ -125,7 +125,7 @@ export function createStatementRunner(o: StatementRunnerOptions): StatementRunne
   };
 
   /** The statement on its connection; an abort fails it at once and cancels it on the server. */
-  const statement = (conn: Connection, sql: string, bindings: readonly unknown[], name: string, probe: boolean, signal: AbortSignal | undefined): Promise<Row[]> =>
+  const statement = (conn: Connection, sql: string, bindings: readonly unknown[], name: string, probe: boolean, signal: CancelSignal | undefined): Promise<Row[]> =>
     new Promise((resolve, reject) => {
       let gaveUp = false;
       const onAbort = () => {
@@ -156,7 +156,7 @@ export function createStatementRunner(o: StatementRunnerOptions): StatementRunne
       );
     });
 
-  const run = async (sql: string, bindings: readonly unknown[], name: string, signal?: AbortSignal): Promise<Row[]> => {
+  const run = async (sql: string, bindings: readonly unknown[], name: string, signal?: CancelSignal): Promise<Row[]> => {
     if (signal?.aborted) throw abortError(signal);
     if (queued >= o.maxQueue) {
       busy++;

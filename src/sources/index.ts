@@ -1,4 +1,4 @@
-export type { SourceAdapter, Capabilities, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
+export type { SourceAdapter, Capabilities, CancelSignal, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
 export type { BreakerState } from './CircuitBreaker';
 export { connectSource, connectSources } from './connectSource';
 export { classifySourceError } from './classifyError';
