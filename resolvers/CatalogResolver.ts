@@ -44,7 +44,7 @@ export class CatalogRelationshipInfo {
   @Field({ description: 'Entity it leads to.' })
   target!: string;
 
-  @Field({ description: 'Many target rows per row (a list), or at most one.' })
+  @Field({ description: 'True: many target rows per row (a list); false: one target row or none.' })
   many!: boolean;
 
   @Field(() => String, { nullable: true })
