@@ -34,11 +34,12 @@ function numbered(sql: string): string {
         statement_timeout: cfg.statementTimeout,
         connectionTimeoutMillis: cfg.connectTimeout,
         application_name: 'datagate',
-        // Policy predicates are the skewed kind (rep_id = $1 matches 3 rows for one user, 3,000 for
-        // another): after five runs of a named statement PostgreSQL may switch to a generic plan made
-        // for no value in particular, which cost a grouped aggregate 388 ms against 242 ms
-        // (bench/RESULTS.md, issue 5). Statements stay parsed once; each execution is planned for its values.
-        options: '-c TimeZone=UTC -c plan_cache_mode=force_custom_plan',
+        // PostgreSQL's default plan caching: a named statement may move to a generic plan after five runs,
+        // which saves planning on every request (forcing a plan per execution, tried for issue 5, halved
+        // a sales rep's nested Q2 in the bench). The statements where a generic plan went wrong, grouped
+        // aggregates and counts (388 ms against 242 ms for Q4, bench/RESULTS.md), run unnamed instead and
+        // are planned for their values each time (createAdapter.ts).
+        options: '-c TimeZone=UTC',
         // Client-side guard if the server stops answering altogether; the server's statement_timeout comes first.
         query_timeout: cfg.statementTimeout + 2000,
         types: { getTypeParser },
