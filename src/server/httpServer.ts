@@ -178,9 +178,12 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;
       if (result.body.kind === 'complete') {
-        outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+        // Encoded once: Apollo's answer is a two-part string (JSON + newline) that measuring its bytes would
+        // flatten into a copy, and writing it would encode it into a second one.
+        const bytes = Buffer.from(result.body.string, 'utf8');
+        outHeaders['content-length'] = String(bytes.length);
         res.writeHead(result.status ?? 200, outHeaders);
-        res.end(result.body.string);
+        res.end(bytes);
       } else {
         res.writeHead(result.status ?? 200, outHeaders);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
