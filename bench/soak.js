@@ -9,7 +9,7 @@
  * (database datagate_soak_crm), sales on MariaDB/MySQL (datagate_soak_sales), marketing on a SQLite
  * file (bench/.data/soak-marketing.sqlite), all seeded once with `datagate seed --if-empty` (demo
  * scale 1: 2,000 customers, 20,000 orders); the metadata store (audit records) on PostgreSQL
- * database datagate_soak_meta, dropped and created anew by every run, so that every audit record in
+ * database datagate_soak_meta (SOAK_META=sqlite: the file bench/.data/soak-meta.sqlite), dropped and created anew by every run, so that every audit record in
  * it belongs to this run. The same URLs as the bench (DATAGATE_BENCH_PG_URL, DATAGATE_BENCH_MYSQL_URL).
  *
  * 1. `datagate serve` (bin/datagate.js of SOAK_ROOT, default this checkout: build it first) pinned
@@ -69,6 +69,8 @@ const PG_CRM = S.withDatabase(S.PG_ADMIN_URL, 'datagate_soak_crm');
 const PG_META = S.withDatabase(S.PG_ADMIN_URL, 'datagate_soak_meta');
 const MYSQL_SALES = S.withDatabase(S.MYSQL_ADMIN_URL, 'datagate_soak_sales');
 const MARKETING_FILE = path.join(__dirname, '.data', 'soak-marketing.sqlite');
+/** SOAK_META=sqlite: the metadata store is a SQLite file (the default store; audit batches go through its writer thread). */
+const META_SQLITE = process.env.SOAK_META === 'sqlite' ? path.join(__dirname, '.data', 'soak-meta.sqlite') : null;
 
 function serverEnv() {
   return {
@@ -77,7 +79,7 @@ function serverEnv() {
     CRM_URL: PG_CRM,
     SALES_URL: MYSQL_SALES,
     MARKETING_URL: `sqlite:${MARKETING_FILE}`,
-    DATAGATE_META_URL: PG_META,
+    DATAGATE_META_URL: META_SQLITE ? `sqlite:${META_SQLITE}` : PG_META,
   };
 }
 
@@ -250,7 +252,8 @@ async function prepareDatabases() {
   try {
     if (!(await admin.query(`select 1 from pg_database where datname = 'datagate_soak_crm'`)).rowCount) await admin.query('create database datagate_soak_crm');
     await admin.query('drop database if exists datagate_soak_meta with (force)');
-    await admin.query('create database datagate_soak_meta');
+    if (META_SQLITE) for (const f of [META_SQLITE, `${META_SQLITE}-wal`, `${META_SQLITE}-shm`]) fs.rmSync(f, { force: true });
+    else await admin.query('create database datagate_soak_meta');
   } finally {
     await admin.end();
   }
@@ -293,6 +296,16 @@ async function waitReady(url, child, timeoutMs = 120_000) {
 }
 
 async function countAudit() {
+  if (META_SQLITE) {
+    const db = new (require('better-sqlite3'))(META_SQLITE, { readonly: true });
+    try {
+      const total = db.prepare('select count(*) as n from audit_records').get().n;
+      const byOutcome = db.prepare('select outcome, count(*) as n from audit_records group by outcome order by 2 desc').all();
+      return { total, byOutcome };
+    } finally {
+      db.close();
+    }
+  }
   const pg = require('pg');
   const c = new pg.Client({ connectionString: PG_META });
   await c.connect();
