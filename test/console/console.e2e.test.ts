@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import type { Gateway } from '../../src/server';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken, mintToken } from '../support/tokens';
+import { columnOf, launchChromium, ROOT, SHOTS, shot, signInWith } from './browser';
 import { parseCsv, startDemoGateway } from './demoGateway';
 
 /**
@@ -15,60 +15,21 @@ import { parseCsv, startDemoGateway } from './demoGateway';
  * match the gateway's own answer row for row, masks included; dave (auditor) sees every step in
  * the audit log. Screenshots of the main pages go to test-artifacts/console/.
  */
-const ROOT = path.join(__dirname, '../..');
-const CHROMIUM = process.env.DATAGATE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-artifacts/console');
-const DOCS = path.join(ROOT, 'docs/console');
-
 let gw: Gateway;
 let base: string;
 let url: string;
 let browser: Browser;
+let signIn: ReturnType<typeof signInWith>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no chromium at ${CHROMIUM}: the console's browser tests drive Debian's chromium. Install it with ` +
-        '`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does), or set DATAGATE_CHROMIUM to a Chromium binary.',
-    );
-  // `npm run build` builds the console; a bare `npm test` on a fresh clone builds it here.
-  if (!existsSync(path.join(ROOT, 'console/dist/index.html'))) execFileSync('npm', ['run', 'build:console', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
   ({ gw, base, url } = await startDemoGateway({ scale: 0.25 }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  signIn = signInWith(browser, base);
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
   await gw?.close();
 });
-
-async function shot(page: Page, name: string): Promise<void> {
-  const file = path.join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  if (process.env.DATAGATE_UPDATE_DOCS_SCREENSHOTS) {
-    mkdirSync(DOCS, { recursive: true });
-    copyFileSync(file, path.join(DOCS, `${name}.png`));
-  }
-}
-
-/** A fresh browser context (nothing shared with the others) signed in as a demo user through the sign-in page's demo list, at `at` (default /). */
-async function signIn(user: string, screenshot?: string, at = '/'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`${user}: page error: ${e.message}`));
-  await page.goto(at.startsWith('http') ? at : `${base}${at}`);
-  await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
-  await page.getByTestId(`demo-user-${user}`).waitFor();
-  if (screenshot) await shot(page, screenshot);
-  await page.getByTestId(`demo-user-${user}`).click();
-  await page.getByTestId('who').getByText(user, { exact: true }).waitFor();
-  return page;
-}
 
 async function rowsOfGateway(token: string, query: string, variables: Record<string, unknown>, root: string, cols: string[]): Promise<string[][]> {
   const out: string[][] = [];
@@ -81,14 +42,6 @@ async function rowsOfGateway(token: string, query: string, variables: Record<str
     after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
   } while (after);
   return out;
-}
-
-/** The cells of one column of the table view, top to bottom. */
-async function columnOf(page: Page, name: string): Promise<string[]> {
-  const header = await page.getByTestId('rows').locator('thead th').allTextContents();
-  const at = header.findIndex((h) => h.trim().split(/\s/)[0] === name) + 1;
-  if (at === 0) throw new Error(`no column ${name} in ${header.join(', ')}`);
-  return page.getByTestId('rows').locator(`tbody tr td:nth-child(${at})`).allTextContents();
 }
 
 /** The filter builder shows exactly this one filter. */
@@ -112,7 +65,7 @@ async function downloadFrom(page: Page, name: string): Promise<string[][]> {
 
 test('bob finds Order, asks for it, erin approves, bob filters, sorts and downloads it; dave audits each step', async () => {
   // 1. bob searches the catalog and finds an entity he cannot read.
-  const bob = await signIn('bob', 'sign-in');
+  const bob = await signIn('bob', { screenshot: 'sign-in' });
   await bob.getByText('Signed in as').waitFor();
   await expect(bob.getByTestId('who').textContent()).resolves.toContain('marketing');
   await bob.getByLabel('Search', { exact: true }).fill('order');
@@ -209,7 +162,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   const copied = await bob2.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe(bob2.url());
   expect(new URL(copied).searchParams.get('page')).toBe('2');
-  const elsewhere = await signIn('bob', undefined, copied);
+  const elsewhere = await signIn('bob', { at: copied });
   await elsewhere.getByTestId('row-count').getByText(/· page 2$/).waitFor();
   await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page2First);
   await expect(elsewhere.getByRole('columnheader', { name: /amount/ }).getAttribute('aria-sort')).resolves.toBe('descending');
@@ -324,7 +277,7 @@ test('an expired token sends the user back to sign-in with what to do', async ()
   // The focus is on why, so a screen reader reads it first.
   await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toMatch(/session ended/);
   // A download with a token that expired meanwhile: refused before any file, back at sign-in with the reason.
-  const bob = await signIn('bob', undefined, '/table/Customer');
+  const bob = await signIn('bob', { at: '/table/Customer' });
   await bob.getByTestId('rows').waitFor();
   await bob.evaluate((t) => sessionStorage.setItem('datagate.token', t), expired);
   let downloads = 0;
