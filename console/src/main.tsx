@@ -1,5 +1,6 @@
 import { StrictMode, useCallback, useEffect, useState, lazy, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
+import type { GraphQLSchema } from 'graphql';
 import { clearToken, getToken, gql, SIGNED_OUT } from './api';
 import { Link, useLocation } from './router';
 import { loadSchema } from './schema';
@@ -29,14 +30,16 @@ function App() {
     setNotice(message ?? null);
   }, []);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (): Promise<GraphQLSchema | null> => {
     setError(null);
     try {
       const [me, schema] = await Promise.all([gql<{ me: Me }>('query ConsoleMe { me { id roles tokenRoles attributes } }'), loadSchema()]);
       const auditor = Object.values(schema.getQueryType()!.getFields()).some((f) => f.name === 'auditLog');
       setSession({ me: me.data.me, schema, refresh: load, signOut, isAuditor: auditor });
+      return schema;
     } catch (e) {
       setError(e);
+      return null;
     }
   }, [signOut]);
 

@@ -11,8 +11,8 @@ export interface Me {
 export interface Session {
   me: Me;
   schema: GraphQLSchema;
-  /** Reads the caller's schema again (after a grant changes what they may read). */
-  refresh(): Promise<void>;
+  /** Reads the caller's schema again (after a grant changes what they may read); null when that failed. */
+  refresh(): Promise<GraphQLSchema | null>;
   signOut(message?: string): void;
   isAuditor: boolean;
 }

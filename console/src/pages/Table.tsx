@@ -19,6 +19,8 @@ interface View {
   /** 1-based page number, and the connection cursor its rows start after (null on page 1). */
   page: number;
   after: string | null;
+  /** Columns the URL names that the caller's schema does not have (not theirs to read, or no longer): left out, and said so. */
+  unreadable: string[];
 }
 
 /** What the history entry keeps beside the URL: the cursors of earlier pages, to step back (page number → cursor). */
@@ -36,7 +38,8 @@ const trailOf = (state: unknown): Record<number, string | null> =>
  */
 function readView(params: URLSearchParams, api: EntityApi): View {
   const known = new Set(api.columns.map((c) => c.name));
-  const cols = (params.get('cols') ?? '').split(',').filter((c) => known.has(c));
+  const named = (params.get('cols') ?? '').split(',').filter(Boolean);
+  const cols = named.filter((c) => known.has(c));
   let filters: Filter[] = [];
   try {
     filters = (JSON.parse(params.get('where') ?? '[]') as Filter[]).filter((f) => Array.isArray(f) && api.operators.get(f[0])?.some((o) => o.op === f[1]));
@@ -55,6 +58,7 @@ function readView(params: URLSearchParams, api: EntityApi): View {
     sum: api.summable.includes(params.get('sum') ?? '') ? params.get('sum')! : '',
     page: paged ? page : 1,
     after: paged ? after : null,
+    unreadable: named.filter((c) => !known.has(c)),
   };
 }
 
@@ -166,6 +170,7 @@ interface Rows {
 }
 
 function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; params: URLSearchParams; trail: Record<number, string | null>; schema: GraphQLSchema; owner: boolean; links: Map<string, RelatedLink> }) {
+  const { refresh } = useSession();
   const view = readView(params, api);
   /** What the rows depend on (the summary's group and sum do not). */
   const rowsKey = JSON.stringify([view.cols, view.filters, view.sort, view.after]);
@@ -189,6 +194,13 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
 
   /** Only the answer to the latest request is shown (a quick sort then Next page may answer out of order). */
   const latest = useRef(0);
+  /**
+   * The page offers what the caller's schema held when they signed in. A grant that ended since (revoked,
+   * expired) leaves a column the gateway now refuses: the schema is read again (once until rows load
+   * again), and the view keeps only what the caller may read now, saying which columns it lost.
+   */
+  const schemaReread = useRef(false);
+  const accessNote = useRef('');
   const load = () => {
     const n = ++latest.current;
     setError(null);
@@ -207,18 +219,37 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
           lineage: r.extensions?.lineage,
         });
         setLoading(false);
+        // Rows again: a later refusal may be a later change of access.
+        schemaReread.current = false;
+        accessNote.current = '';
       },
       (e) => {
         if (n !== latest.current) return;
         setLoading(false);
         if (e instanceof ApiError && e.code === 'BAD_CURSOR' && view.after) {
-          // A link's page position from before a gateway restart, or made for other roles: same view, first page.
-          setStatus('The page this link pointed to cannot be found again (the gateway restarted, or you hold other roles than whoever made the link): showing the first page of the same view.');
+          // A link's page position from before a gateway restart, or made for other roles (the caller's own, before their access changed): same view, first page.
+          setStatus(
+            accessNote.current
+              ? `${accessNote.current} Back to the first page.`
+              : 'The page this link pointed to cannot be found again (the gateway restarted, or you hold other roles than whoever made the link): showing the first page of the same view.',
+          );
           navigate(writeView(api.name, { ...view, page: 1, after: null }), { replace: true });
           return;
         }
         setPage(null);
         setError(e);
+        if (e instanceof ApiError && e.code === 'GRAPHQL_VALIDATION_FAILED' && !schemaReread.current) {
+          schemaReread.current = true;
+          setStatus('The gateway refused a field this page offered: reading what you may see now…');
+          void refresh().then((now) => {
+            const left = now ? entityApi(now, api.name) : null;
+            const lost = view.cols.filter((c) => !left?.columns.some((x) => x.name === c));
+            accessNote.current = lost.length
+              ? `Your access changed while this page was open (a grant ended or was revoked): ${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} no longer yours to read, so the table leaves ${lost.length === 1 ? 'it' : 'them'} out.`
+              : '';
+            setStatus(accessNote.current);
+          });
+        }
       },
     );
   };
@@ -288,6 +319,12 @@ function Table({ api, params, trail, schema, owner, links }: { api: EntityApi; p
           {status}
         </span>
       </div>
+      {view.unreadable.length > 0 && (
+        <p className="notice" data-testid="unreadable-columns">
+          Left out: {view.unreadable.join(', ')}. {view.unreadable.length === 1 ? 'It is' : 'They are'} not among the fields of {api.name} you may read. To ask for{' '}
+          {view.unreadable.length === 1 ? 'it' : 'them'}, <Link to={`/entity/${encodeURIComponent(api.name)}?request`}>request access</Link>.
+        </p>
+      )}
       <FilterBuilder api={api} draft={draft} setDraft={setDraft} apply={() => go({ filters: draft.filter((f) => f[2] !== '' || f[1] === 'isNull') })} />
       <ErrorBox error={error} onRetry={load} />
       {page?.errors?.map((e, i) => <ErrorBox key={i} error={Object.assign(new Error(e.message), {})} />)}
