@@ -257,7 +257,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
       [user, operation],
     );
   };
-  await recorded('erin', 'ConsoleDecide');
+  await recorded('erin', 'ConsoleApprove');
   for (const op of ['ConsoleCatalog', 'ConsoleRequestAccess', 'ConsoleTable', 'ConsoleExport']) await recorded('bob', op);
   await dave.getByLabel('Operation').fill('');
   await dave.getByRole('button', { name: 'Filter' }).click();

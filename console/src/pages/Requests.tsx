@@ -16,15 +16,37 @@ interface Req {
   decidedBy: string | null;
   comment: string | null;
   expiresAt: string | null;
+  revokedBy: string | null;
+  revokedAt: string | null;
   canDecide: boolean;
+  /** Why the grant was revoked: kept in the request's history only (accessRequest's events). */
+  revokeComment?: string | null;
 }
 
-const FIELDS = 'id status requester entity fields reason days createdAt decidedBy comment expiresAt canDecide';
+const FIELDS = 'id status requester entity fields reason days createdAt decidedBy comment expiresAt revokedBy revokedAt canDecide';
+
+/**
+ * The comments given when grants were revoked: a listing carries the decider's comment only, the
+ * revocation's is in each request's history. One query for all of them (aliases).
+ */
+async function withRevokeComments(lists: Req[][]): Promise<void> {
+  const revoked = [...new Set(lists.flat().filter((r) => r.status === 'revoked').map((r) => r.id))];
+  if (!revoked.length) return;
+  const vars = revoked.map((_, i) => `$r${i}: ID!`).join(', ');
+  const picks = revoked.map((_, i) => `r${i}: accessRequest(id: $r${i}) { events { to comment } }`).join(' ');
+  const r = await gql<Record<string, { events: { to: string; comment: string | null }[] | null }>>(
+    `query ConsoleRequestHistory(${vars}) { ${picks} }`,
+    Object.fromEntries(revoked.map((id, i) => [`r${i}`, id])),
+  );
+  const comments = new Map(revoked.map((id, i) => [id, [...(r.data[`r${i}`]?.events ?? [])].reverse().find((e) => e.to === 'revoked')?.comment ?? null]));
+  for (const req of lists.flat()) if (comments.has(req.id)) req.revokeComment = comments.get(req.id);
+}
+
 const TONE = { requested: 'info', approved: 'ok', denied: 'bad', expired: 'warn', revoked: 'warn' } as const;
 
 /** The caller's own requests, and for owners the queue to decide and the grants they may revoke. */
 export function Requests() {
-  const { refresh } = useSession();
+  const { refresh, me } = useSession();
   const [mine, setMine] = useState<Req[] | null>(null);
   const [toDecide, setToDecide] = useState<Req[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -32,18 +54,25 @@ export function Requests() {
   const doneRef = useRef<HTMLParagraphElement>(null);
   const load = () => {
     setError(null);
-    gql<{ mine: Req[]; toDecide: Req[] }>(`query ConsoleRequests { mine: accessRequests(scope: mine) { ${FIELDS} } toDecide: accessRequests(scope: toDecide) { ${FIELDS} } }`).then((r) => {
-      setMine(r.data.mine);
-      setToDecide(r.data.toDecide);
-    }, setError);
+    gql<{ mine: Req[]; toDecide: Req[] }>(`query ConsoleRequests { mine: accessRequests(scope: mine) { ${FIELDS} } toDecide: accessRequests(scope: toDecide) { ${FIELDS} } }`)
+      .then(async (r) => {
+        await withRevokeComments([r.data.mine, r.data.toDecide]);
+        setMine(r.data.mine);
+        setToDecide(r.data.toDecide);
+        // A grant approved (or ended) since the session read the caller's schema: read it again, so
+        // "Open … as a table" opens what the caller may read now, not what they could at sign-in.
+        const approved = new Set(r.data.mine.filter((q) => q.status === 'approved' && Date.parse(q.expiresAt!) > Date.now()).map((q) => q.id));
+        const held = new Set(me.roles.filter((x) => x.startsWith('grant:')).map((x) => x.slice('grant:'.length)));
+        if ([...approved].some((id) => !held.has(id)) || [...held].some((id) => !approved.has(id))) await refresh();
+      })
+      .catch(setError);
   };
   useEffect(load, []);
   /** After a decision the card (and the button pressed) moves away: the focus goes to what happened. */
-  const after = async (what: string) => {
+  const after = (what: string) => {
     setDone(what);
     doneRef.current?.focus();
-    load();
-    await refresh(); // a grant changes the caller's schema
+    load(); // re-reads the caller's schema too when they gave a grant of their own back
   };
   const status = (
     <p className="muted" role="status" tabIndex={-1} ref={doneRef} data-testid="requests-status">
@@ -103,8 +132,9 @@ function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; 
     setError(null);
     if (mutation === 'denyAccessRequest' && !comment.trim()) return setError(new Error('Say why you deny it in the comment: the requester reads it.'));
     try {
-      await gql(`mutation ConsoleDecide($id: ID!, $comment: String) { ${mutation}(id: $id, comment: $comment) { id status } }`, { id: r.id, comment: comment.trim() || null });
-      const verb = { approveAccessRequest: 'Approved', denyAccessRequest: 'Denied', revokeAccess: 'Revoked' }[mutation];
+      // One operation name per decision, so the audit log can be filtered by what the owner did.
+      const [operation, verb] = ({ approveAccessRequest: ['ConsoleApprove', 'Approved'], denyAccessRequest: ['ConsoleDeny', 'Denied'], revokeAccess: ['ConsoleRevoke', 'Revoked'] } as const)[mutation];
+      await gql(`mutation ${operation}($id: ID!, $comment: String) { ${mutation}(id: $id, comment: $comment) { id status } }`, { id: r.id, comment: comment.trim() || null });
       onChange(`${verb}: ${own ? 'your' : `${r.requester}’s`} access to ${r.entity}${r.fields.length ? ` (${r.fields.join(', ')})` : ''}.`);
     } catch (e) {
       setError(e);
@@ -122,12 +152,22 @@ function Item({ r, decide, revoke, own, onChange }: { r: Req; decide?: boolean; 
       <p>
         {own ? 'You asked' : <strong>{r.requester}</strong>} for {r.days} days on {new Date(r.createdAt).toLocaleString()}: “{r.reason}”
       </p>
-      {r.comment && (
-        <p>
-          {r.decidedBy}: “{r.comment}”
+      {r.decidedBy && (
+        <p data-testid="decision">
+          {r.decidedBy} {r.status === 'denied' ? 'denied' : 'approved'} it{r.comment ? <>: “{r.comment}”</> : '.'}
         </p>
       )}
-      {r.expiresAt && <p className="muted">Until {new Date(r.expiresAt).toLocaleString()}</p>}
+      {r.status === 'revoked' && (
+        <p data-testid="revocation">
+          {r.revokedBy} revoked it on {new Date(r.revokedAt!).toLocaleString()}
+          {r.revokeComment ? <>: “{r.revokeComment}”</> : '.'}
+        </p>
+      )}
+      {r.expiresAt && (
+        <p className="muted">
+          {r.status === 'approved' ? 'Until' : r.status === 'expired' ? 'Ended' : 'It was to last until'} {new Date(r.expiresAt).toLocaleString()}
+        </p>
+      )}
       {own && r.status === 'approved' && (
         <p>
           <Link to={`/table/${encodeURIComponent(r.entity)}`}>Open {r.entity} as a table</Link>
