@@ -25,6 +25,15 @@ const Q = `query ConsoleAudit($filter: AuditFilterInput, $after: String) {
   }
 }`;
 
+/**
+ * What an operation asked for at its root (`Query.customersConnection`, `Mutation.denyAccessRequest`):
+ * recorded by the gateway from the document itself, whatever the client named the operation.
+ */
+const asked = (fields: string[]) => fields.filter((f) => /^(Query|Mutation|Subscription)\./.test(f));
+
+/** `marketing + grant 0192f0c1…`: a grant's role names its access request by id, too long to show whole in a column. */
+const rolesInShort = (roles: string[]) => roles.map((r) => (r.startsWith('grant:') ? `grant ${r.slice('grant:'.length, 'grant:'.length + 8)}…` : r)).join(', ');
+
 /** The audit log for auditors: filters by user, entity, operation, outcome and time. */
 export function AuditPage() {
   const { isAuditor } = useSession();
@@ -110,6 +119,7 @@ export function AuditPage() {
                 <th scope="col">User</th>
                 <th scope="col">Roles</th>
                 <th scope="col">Operation</th>
+                <th scope="col">Asked</th>
                 <th scope="col">Entities</th>
                 <th scope="col">Rows</th>
                 <th scope="col">Masks</th>
@@ -121,15 +131,15 @@ export function AuditPage() {
                 <tr key={n.id}>
                   <td>{new Date(n.at).toLocaleString()}</td>
                   <td>{n.userId ?? 'anonymous'}</td>
-                  <td>{n.roles.join(', ')}</td>
+                  <td>{rolesInShort(n.roles)}</td>
                   <td>{n.operationName ?? '—'}</td>
+                  <td>{asked(n.fields).join(', ') || '—'}</td>
                   <td>{n.entities.join(', ')}</td>
                   <td>{Object.entries(n.rowCounts ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}</td>
                   <td>{Object.keys(n.masks ?? {}).join(', ') || '—'}</td>
                   <td>
-                    <Badge tone={n.outcome === 'ok' ? 'ok' : n.outcome === 'partial' ? 'warn' : 'bad'} title={n.denials?.map((d) => d.message).join('; ')}>
-                      {n.outcome}
-                    </Badge>
+                    <Badge tone={n.outcome === 'ok' ? 'ok' : n.outcome === 'partial' ? 'warn' : 'bad'}>{n.outcome}</Badge>
+                    {n.denials?.length > 0 && <span className="muted"> {n.denials.map((d) => d.message).join('; ')}</span>}
                   </td>
                 </tr>
               ))}
