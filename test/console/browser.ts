@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Gateway } from '../../src/server';
+import { startDemoGateway } from './demoGateway';
 
 /**
  * What the console's browser tests share: Debian's chromium through playwright-core, the built
@@ -77,4 +79,29 @@ export async function columnOf(page: Page, name: string): Promise<string[]> {
   const at = header.findIndex((h) => h.trim().split(/\s/)[0] === name) + 1;
   if (at === 0) throw new Error(`no column ${name} in ${header.join(', ')}`);
   return page.getByTestId('rows').locator(`tbody tr td:nth-child(${at})`).allTextContents();
+}
+
+/** A browser test file's setup: chromium and the embedded demo gateway, started in its beforeAll and closed in its afterAll; read the fields inside tests. */
+export interface DemoConsole {
+  gw: Gateway;
+  /** The console's origin (http://127.0.0.1:port). */
+  base: string;
+  /** The gateway's /graphql. */
+  url: string;
+  browser: Browser;
+  signIn: ReturnType<typeof signInWith>;
+}
+
+export function useDemoConsole(opts: { scale: number } = { scale: 0.25 }): DemoConsole {
+  const s = {} as DemoConsole;
+  beforeAll(async () => {
+    s.browser = await launchChromium();
+    Object.assign(s, await startDemoGateway(opts));
+    s.signIn = signInWith(s.browser, s.base);
+  }, 300_000);
+  afterAll(async () => {
+    await s.browser?.close();
+    await s.gw?.close();
+  });
+  return s;
 }

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
-import type { Gateway } from '../../src/server';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken, mintToken } from '../support/tokens';
-import { columnOf, launchChromium, ROOT, SHOTS, shot, signInWith } from './browser';
-import { parseCsv, startDemoGateway } from './demoGateway';
+import { columnOf, ROOT, shot, SHOTS, useDemoConsole } from './browser';
+import { parseCsv } from './demoGateway';
 
 /**
  * The web console in a real browser (Debian's chromium through playwright-core) against the
@@ -15,27 +14,14 @@ import { parseCsv, startDemoGateway } from './demoGateway';
  * match the gateway's own answer row for row, masks included; dave (auditor) sees every step in
  * the audit log. Screenshots of the main pages go to test-artifacts/console/.
  */
-let gw: Gateway;
-let base: string;
-let url: string;
-let browser: Browser;
-let signIn: ReturnType<typeof signInWith>;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  ({ gw, base, url } = await startDemoGateway({ scale: 0.25 }));
-  signIn = signInWith(browser, base);
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-});
+/** Chromium and the demo gateway, for every test of this file (browser.ts). */
+const c = useDemoConsole();
 
 async function rowsOfGateway(token: string, query: string, variables: Record<string, unknown>, root: string, cols: string[]): Promise<string[][]> {
   const out: string[][] = [];
   let after: string | null = null;
   do {
-    const r: any = await postGraphQL(url, query, { ...variables, after }, bearer(token));
+    const r: any = await postGraphQL(c.url, query, { ...variables, after }, bearer(token));
     expect(r.body.errors).toBeUndefined();
     const conn = r.body.data[root];
     for (const { node } of conn.edges) out.push(cols.map((c) => (node[c] === null || node[c] === undefined ? '' : String(node[c]))));
@@ -56,7 +42,7 @@ async function expectFilter(page: Page, [field, op, value]: [string, string, str
 async function downloadFrom(page: Page, name: string): Promise<string[][]> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
   // The browser's own download of the gateway's streamed answer (a form POST), not a blob the page assembled in memory.
-  expect(download.url()).toBe(`${base}/export.csv`);
+  expect(download.url()).toBe(`${c.base}/export.csv`);
   expect(download.suggestedFilename()).toBe(name);
   const file = path.join(SHOTS, name);
   await download.saveAs(file);
@@ -65,7 +51,7 @@ async function downloadFrom(page: Page, name: string): Promise<string[][]> {
 
 test('bob finds Order, asks for it, erin approves, bob filters, sorts and downloads it; dave audits each step', async () => {
   // 1. bob searches the catalog and finds an entity he cannot read.
-  const bob = await signIn('bob', { screenshot: 'sign-in' });
+  const bob = await c.signIn('bob', { screenshot: 'sign-in' });
   await bob.getByText('Signed in as').waitFor();
   await expect(bob.getByTestId('who').textContent()).resolves.toContain('marketing');
   await bob.getByLabel('Search', { exact: true }).fill('order');
@@ -96,7 +82,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await bob.getByTestId('request-Order-requested').waitFor();
 
   // 3. erin (Order's owner) approves with a comment.
-  const erin = await signIn('erin');
+  const erin = await c.signIn('erin');
   await erin.getByRole('link', { name: 'Access requests' }).click();
   const pending = erin.getByTestId('request-Order-requested');
   await pending.waitFor();
@@ -107,7 +93,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await erin.getByTestId('request-Order-approved').waitFor();
 
   // 4. bob (signed in again: his schema now has Order) opens the table, filters and sorts.
-  const bob2 = await signIn('bob');
+  const bob2 = await c.signIn('bob');
   await bob2.getByRole('link', { name: 'Access requests' }).click();
   await bob2.getByTestId('request-Order-approved').getByRole('link', { name: 'Open Order as a table' }).click();
   await bob2.getByTestId('rows').waitFor();
@@ -115,7 +101,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   const filter = bob2.getByTestId('filter-0');
   // Only fields the role may filter by, with their own operators.
   const offered = await filter.getByLabel('Field').locator('option').allTextContents();
-  const access: any = await postGraphQL(url, '{ myAccess(entity: "Order") { filterable } }', undefined, bearer(await demoToken('bob')));
+  const access: any = await postGraphQL(c.url, '{ myAccess(entity: "Order") { filterable } }', undefined, bearer(await demoToken('bob')));
   expect(offered.sort()).toEqual([...access.body.data.myAccess[0].filterable].sort());
   await filter.getByLabel('Field').selectOption('status');
   await filter.getByLabel('Operator').selectOption('eq');
@@ -162,7 +148,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   const copied = await bob2.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe(bob2.url());
   expect(new URL(copied).searchParams.get('page')).toBe('2');
-  const elsewhere = await signIn('bob', { at: copied });
+  const elsewhere = await c.signIn('bob', { at: copied });
   await elsewhere.getByTestId('row-count').getByText(/· page 2$/).waitFor();
   await expect(elsewhere.getByTestId('rows').locator('tbody tr').first().textContent()).resolves.toBe(page2First);
   await expect(elsewhere.getByRole('columnheader', { name: /amount/ }).getAttribute('aria-sort')).resolves.toBe('descending');
@@ -185,7 +171,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await elsewhere.context().close();
 
   // A hand-written link opens its view (Customer's emails are masked for bob).
-  const link = `${base}/table/Customer?cols=id,name,email,region&where=${encodeURIComponent(JSON.stringify([['region', 'eq', 'EU']]))}&sort=id:ASC`;
+  const link = `${c.base}/table/Customer?cols=id,name,email,region&where=${encodeURIComponent(JSON.stringify([['region', 'eq', 'EU']]))}&sort=id:ASC`;
   await bob2.goto(link);
   await bob2.getByTestId('rows').waitFor();
   await expect(bob2.getByTestId('filter-0').getByLabel('Value').inputValue()).resolves.toBe('EU');
@@ -202,7 +188,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
 
   // 6b. Following a relationship opens the related entity's table, filtered on the field it joins on:
   // an order's customer, then that customer's orders; the filter is an ordinary one, which bob removes.
-  await bob2.goto(`${base}/table/Order`);
+  await bob2.goto(`${c.base}/table/Order`);
   await bob2.getByTestId('rows').waitFor();
   const [orderId] = await columnOf(bob2, 'id');
   const [customerId] = await columnOf(bob2, 'customer_id');
@@ -216,7 +202,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await expectFilter(bob2, ['customer_id', 'eq', customerId]);
   const bobToken = bearer(await demoToken('bob'));
   const count = async (where: string) =>
-    ((await postGraphQL(url, `{ ordersConnection${where} { totalCount } }`, undefined, bobToken)) as any).body.data.ordersConnection.totalCount as number;
+    ((await postGraphQL(c.url, `{ ordersConnection${where} { totalCount } }`, undefined, bobToken)) as any).body.data.ordersConnection.totalCount as number;
   const theirs = await count(`(where: {customer_id: {eq: ${customerId}}})`);
   await bob2.getByTestId('row-count').getByText(new RegExp(`of ${theirs} · page 1$`)).waitFor();
   const ids = await columnOf(bob2, 'customer_id');
@@ -229,7 +215,7 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
 
   // 7. Owners see the lineage of a result; bob does not own Order.
   expect(await bob2.getByTestId('lineage').count()).toBe(0);
-  await erin.goto(`${base}/table/Order?cols=id,customer_id,amount,status&sort=amount:DESC`);
+  await erin.goto(`${c.base}/table/Order?cols=id,customer_id,amount,status&sort=amount:DESC`);
   await erin.getByTestId('lineage').waitFor();
   await expect(erin.getByTestId('lineage').textContent()).resolves.toContain('orders');
   await shot(erin, 'lineage');
@@ -240,8 +226,8 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
   await shot(bob2, 'playground');
 
   // 9. dave (auditor) sees each step in the audit log.
-  await gw.governance.audit.flush();
-  const dave = await signIn('dave');
+  await c.gw.governance.audit.flush();
+  const dave = await c.signIn('dave');
   await dave.getByRole('link', { name: 'Audit log' }).click();
   await dave.getByTestId('audit').waitFor();
   /** Filters the log by user and operation and waits until every row on screen is one of those. */
@@ -268,16 +254,16 @@ test('bob finds Order, asks for it, erin approves, bob filters, sorts and downlo
 test('an expired token sends the user back to sign-in with what to do', async () => {
   const { config } = loadConfig(path.join(ROOT, 'datagate.yaml'), {});
   const expired = await mintToken({ sub: 'bob', roles: ['marketing'] }, { secret: config.identity.jwt.secret, issuer: config.identity.jwt.issuer, audience: config.identity.jwt.audience, expiresIn: -60 });
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${base}/`);
+  const page = await (await c.browser.newContext()).newPage();
+  await page.goto(`${c.base}/`);
   await page.evaluate((t) => sessionStorage.setItem('datagate.token', t), expired);
-  await page.goto(`${base}/catalog`);
+  await page.goto(`${c.base}/catalog`);
   await page.getByRole('heading', { name: 'Sign in to datagate' }).waitFor();
   await expect(page.getByRole('status').first().textContent()).resolves.toMatch(/session ended .*expired.*Sign in again/i);
   // The focus is on why, so a screen reader reads it first.
   await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toMatch(/session ended/);
   // A download with a token that expired meanwhile: refused before any file, back at sign-in with the reason.
-  const bob = await signIn('bob', { at: '/table/Customer' });
+  const bob = await c.signIn('bob', { at: '/table/Customer' });
   await bob.getByTestId('rows').waitFor();
   await bob.evaluate((t) => sessionStorage.setItem('datagate.token', t), expired);
   let downloads = 0;
@@ -310,10 +296,10 @@ const hasFocus = (target: Locator) => target.evaluate((el) => el === document.ac
 const focusedText = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() || (document.activeElement as HTMLInputElement | null)?.id || '');
 
 test('by keyboard only: bob signs in, finds Customer, filters, sorts, pages, follows a relationship and asks for access', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await c.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`keyboard: page error: ${e.message}`));
-  await page.goto(`${base}/`);
+  await page.goto(`${c.base}/`);
   await tabTo(page, page.getByTestId('demo-user-bob'));
   await page.keyboard.press('Enter');
   await page.getByTestId('who').getByText('bob', { exact: true }).waitFor();
@@ -384,7 +370,7 @@ test('by keyboard only: bob signs in, finds Customer, filters, sorts, pages, fol
 
   // Ask for access: SalesRep's hired_at is withheld from bob. The button moves the focus into the
   // form, Cancel gives it back, Enter sends, and the focus goes to the confirmation.
-  await page.goto(`${base}/entity/SalesRep`);
+  await page.goto(`${c.base}/entity/SalesRep`);
   await landedOn('SalesRep');
   const ask = page.getByRole('button', { name: 'Request access' });
   await tabTo(page, ask);
@@ -404,7 +390,7 @@ test('by keyboard only: bob signs in, finds Customer, filters, sorts, pages, fol
   await page.keyboard.press('Enter');
   await page.getByText('Request sent.').waitFor();
   await expect(focusedText(page)).resolves.toMatch(/^Request sent\./);
-  const mine: any = await postGraphQL(url, '{ accessRequests(scope: mine) { entity status reason days } }', undefined, bearer(await demoToken('bob')));
+  const mine: any = await postGraphQL(c.url, '{ accessRequests(scope: mine) { entity status reason days } }', undefined, bearer(await demoToken('bob')));
   expect(mine.body.data.accessRequests).toContainEqual({ entity: 'SalesRep', status: 'requested', reason: 'Hiring dates for the onboarding survey', days: 7 });
   await context.close();
 }, 120_000);
@@ -446,13 +432,13 @@ test('every control on every page has an accessible name; headers have scope; ba
     const found = await unnamedControls(page);
     if (found.length) problems[name] = found;
   };
-  const signInPage = await (await browser.newContext()).newPage();
-  await signInPage.goto(`${base}/`);
+  const signInPage = await (await c.browser.newContext()).newPage();
+  await signInPage.goto(`${c.base}/`);
   await signInPage.getByTestId('demo-user-erin').waitFor();
   await check(signInPage, 'sign-in');
   await signInPage.context().close();
 
-  const erin = await signIn('erin');
+  const erin = await c.signIn('erin');
   await erin.getByTestId('catalog-count').getByText(/match/).waitFor();
   await check(erin, 'catalog');
   // Badges: small text, so at least 4.5:1 against their own background.
@@ -464,16 +450,16 @@ test('every control on every page has an accessible name; headers have scope; ba
   const ring = await erin.evaluate(() => ({ outline: getComputedStyle(document.activeElement!).outlineColor, page: getComputedStyle(document.body).backgroundColor, root: getComputedStyle(document.documentElement).backgroundColor }));
   expect(contrast(ring.outline, ring.page === 'rgba(0, 0, 0, 0)' ? ring.root : ring.page)).toBeGreaterThanOrEqual(3);
 
-  await erin.goto(`${base}/entity/SalesRep`);
+  await erin.goto(`${c.base}/entity/SalesRep`);
   await erin.getByTestId('access-words').waitFor();
   await check(erin, 'entity');
   // A request waiting for erin, so her queue shows its comment field and buttons.
-  const asked: any = await postGraphQL(url, 'mutation { requestAccess(entity: "Customer", fields: ["phone"], reason: "Call-back campaign", days: 5) { status } }', undefined, bearer(await demoToken('bob')));
+  const asked: any = await postGraphQL(c.url, 'mutation { requestAccess(entity: "Customer", fields: ["phone"], reason: "Call-back campaign", days: 5) { status } }', undefined, bearer(await demoToken('bob')));
   expect(asked.body.data.requestAccess.status).toBe('requested');
-  await erin.goto(`${base}/requests`);
+  await erin.goto(`${c.base}/requests`);
   await erin.getByTestId('request-Customer-requested').waitFor();
   await check(erin, 'requests');
-  await erin.goto(`${base}/table/Order?group=status&sum=amount&where=${encodeURIComponent(JSON.stringify([['status', 'eq', 'paid']]))}`);
+  await erin.goto(`${c.base}/table/Order?group=status&sum=amount&where=${encodeURIComponent(JSON.stringify([['status', 'eq', 'paid']]))}`);
   await erin.getByTestId('summary').waitFor();
   await erin.getByTestId('lineage').waitFor();
   await check(erin, 'table');
@@ -487,7 +473,7 @@ test('every control on every page has an accessible name; headers have scope; ba
   await erin.locator('.graphiql-container').waitFor({ timeout: 30_000 });
   await check(erin, 'playground');
 
-  const dave = await signIn('dave');
+  const dave = await c.signIn('dave');
   await dave.getByRole('link', { name: 'Audit log' }).click();
   await dave.getByTestId('audit').waitFor();
   await check(dave, 'audit');

@@ -1,9 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Gateway } from '../../src/server';
+import type { Page } from 'playwright-core';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken } from '../support/tokens';
-import { columnOf, launchChromium, shot, signInWith } from './browser';
-import { startDemoGateway } from './demoGateway';
+import { columnOf, shot, useDemoConsole } from './browser';
 
 /**
  * Owners' decisions in the console, in a real browser against the embedded demo: bob (marketing)
@@ -12,27 +10,14 @@ import { startDemoGateway } from './demoGateway';
  * the grant and bob's next read is refused. dave (auditor) finds the deny and the revoke in the log.
  * A holder also ends a grant of their own from the console.
  */
-let gw: Gateway;
-let base: string;
-let url: string;
-let browser: Browser;
-let signIn: ReturnType<typeof signInWith>;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  ({ gw, base, url } = await startDemoGateway({ scale: 0.25 }));
-  signIn = signInWith(browser, base);
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-});
+/** Chromium and the demo gateway, for every test of this file (browser.ts). */
+const c = useDemoConsole();
 
 const PHONES = 'query BobReadsPhones { customersConnection(first: 25, orderBy: [{id: ASC}]) { edges { node { id phone } } } }';
 
 /** The gateway's own answer to bob for Customer's phone numbers (not the console's). */
 async function bobReadsPhones() {
-  return postGraphQL(url, PHONES, undefined, bearer(await demoToken('bob')));
+  return postGraphQL(c.url, PHONES, undefined, bearer(await demoToken('bob')));
 }
 
 /** The gateway refused the read because bob's schema has no Customer.phone. */
@@ -60,7 +45,7 @@ async function columnChoices(page: Page): Promise<{ name: string; shown: boolean
 
 /** bob asks for Customer.phone from Customer's page in the catalog. */
 async function requestPhones(bob: Page, reason: string, days: number): Promise<void> {
-  await bob.goto(`${base}/entity/Customer`);
+  await bob.goto(`${c.base}/entity/Customer`);
   await bob.getByRole('heading', { name: 'Customer', level: 1 }).waitFor();
   await expect(bob.getByTestId('field-phone').textContent()).resolves.toContain('not visible');
   await bob.getByRole('button', { name: 'Request access' }).click();
@@ -75,11 +60,11 @@ test('erin denies bob’s request with a comment, approves his next one, then re
   expectPhoneRefused(await bobReadsPhones());
 
   // 1. bob asks for Customer's phone numbers.
-  const bob = await signIn('bob');
+  const bob = await c.signIn('bob');
   await requestPhones(bob, 'Call-back campaign for lapsed customers', 10);
 
   // 2. erin denies it: first without a comment (the page asks for one: bob reads it), then with one.
-  const erin = await signIn('erin', { at: '/requests' });
+  const erin = await c.signIn('erin', { at: '/requests' });
   const pending = erin.getByTestId('request-Customer-requested');
   await pending.waitFor();
   await expect(pending.textContent()).resolves.toMatch(/Customer \(phone\) requested.*bob for 10 days .*“Call-back campaign for lapsed customers”/);
@@ -99,7 +84,7 @@ test('erin denies bob’s request with a comment, approves his next one, then re
   await expect(denied.getByTestId('decision').textContent()).resolves.toBe('erin denied it: “Phone numbers stay with sales; ask your sales rep to call”');
   await expect(denied.getByRole('button').count()).resolves.toBe(0);
   await shot(bob, 'request-denied');
-  await bob.goto(`${base}/table/Customer?cols=id,name,phone&sort=id:ASC`);
+  await bob.goto(`${c.base}/table/Customer?cols=id,name,phone&sort=id:ASC`);
   await bob.getByTestId('rows').waitFor();
   expect(await headersOf(bob)).not.toContain('phone');
   await expect(bob.getByTestId('unreadable-columns').textContent()).resolves.toBe('Left out: phone. It is not among the fields of Customer you may read. To ask for it, request access.');
@@ -177,9 +162,9 @@ test('erin denies bob’s request with a comment, approves his next one, then re
 
   // 8. The audit log, from the gateway's API as dave: erin's deny, approve and revoke (what the
   // gateway recorded from the documents, whatever the client named them), and bob's refused read.
-  await gw.governance.audit.flush();
+  await c.gw.governance.audit.flush();
   const dave = bearer(await demoToken('dave'));
-  const erinsLog: any = await postGraphQL(url, 'query { auditLog(filter: {userId: "erin"}, first: 100) { nodes { operationName fields outcome } } }', undefined, dave);
+  const erinsLog: any = await postGraphQL(c.url, 'query { auditLog(filter: {userId: "erin"}, first: 100) { nodes { operationName fields outcome } } }', undefined, dave);
   expect(erinsLog.body.errors).toBeUndefined();
   const decisions = erinsLog.body.data.auditLog.nodes.filter((n: { fields: string[] }) => n.fields.some((f) => f.startsWith('Mutation.')));
   // Newest first: revoke, approve, deny (the deny refused for want of a comment never reached the gateway).
@@ -188,13 +173,13 @@ test('erin denies bob’s request with a comment, approves his next one, then re
     { operationName: 'ConsoleApprove', fields: ['Mutation.approveAccessRequest'], outcome: 'ok' },
     { operationName: 'ConsoleDeny', fields: ['Mutation.denyAccessRequest'], outcome: 'ok' },
   ]);
-  const bobsRefusals: any = await postGraphQL(url, 'query { auditLog(filter: {userId: "bob", operationName: "ConsoleTable", outcome: denied}, first: 100) { nodes { fields denials } } }', undefined, dave);
+  const bobsRefusals: any = await postGraphQL(c.url, 'query { auditLog(filter: {userId: "bob", operationName: "ConsoleTable", outcome: denied}, first: 100) { nodes { fields denials } } }', undefined, dave);
   expect(bobsRefusals.body.data.auditLog.nodes).toEqual([
     { fields: ['Query.customersConnection'], denials: [{ code: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "phone" on type "Customer".' }] },
   ]);
 
   // ...and in the console's audit page: each decision by its operation, with what it asked.
-  const auditor = await signIn('dave', { at: '/audit' });
+  const auditor = await c.signIn('dave', { at: '/audit' });
   await auditor.getByTestId('audit').waitFor();
   const rowsOf = async (filter: { user: string; operation: string; outcome?: string }) => {
     await auditor.getByLabel('User').fill(filter.user);
@@ -225,16 +210,16 @@ test('a holder ends his own grant from the console: bob revokes SalesRep.hired_a
   const bobToken = bearer(await demoToken('bob'));
   const HIRED = 'query BobReadsHiringDates { salesRepsConnection(first: 5) { edges { node { id hired_at } } } }';
   // The grant, made through the API (the console's request and approval are the test above).
-  const asked: any = await postGraphQL(url, 'mutation { requestAccess(entity: "SalesRep", fields: ["hired_at"], reason: "Onboarding survey", days: 3) { id } }', undefined, bobToken);
+  const asked: any = await postGraphQL(c.url, 'mutation { requestAccess(entity: "SalesRep", fields: ["hired_at"], reason: "Onboarding survey", days: 3) { id } }', undefined, bobToken);
   const id = asked.body.data.requestAccess.id;
-  const ok: any = await postGraphQL(url, 'mutation($id: ID!) { approveAccessRequest(id: $id) { status } }', { id }, bearer(await demoToken('erin')));
+  const ok: any = await postGraphQL(c.url, 'mutation($id: ID!) { approveAccessRequest(id: $id) { status } }', { id }, bearer(await demoToken('erin')));
   expect(ok.body.data.approveAccessRequest.status).toBe('approved');
-  const before: any = await postGraphQL(url, HIRED, undefined, bobToken);
+  const before: any = await postGraphQL(c.url, HIRED, undefined, bobToken);
   expect(before.body.errors).toBeUndefined();
   expect(before.body.data.salesRepsConnection.edges[0].node.hired_at).toMatch(/^\d{4}-\d\d-\d\d/);
 
   // bob's own list: the grant in force, which he may end (he may not approve or deny anything).
-  const bob = await signIn('bob', { at: '/requests' });
+  const bob = await c.signIn('bob', { at: '/requests' });
   const mine = bob.getByTestId('request-SalesRep-approved');
   await mine.waitFor();
   await expect(mine.getByRole('button').allTextContents()).resolves.toEqual(['Revoke']);
@@ -249,15 +234,15 @@ test('a holder ends his own grant from the console: bob revokes SalesRep.hired_a
   await expect(gone.getByTestId('revocation').textContent()).resolves.toMatch(/^bob revoked it on .+: “survey sent”$/);
   // His session follows at once: no granted access left, and SalesRep's table has no hired_at.
   await expect(bob.getByTestId('who').textContent()).resolves.not.toContain('granted access');
-  await bob.goto(`${base}/table/SalesRep`);
+  await bob.goto(`${c.base}/table/SalesRep`);
   await bob.getByTestId('rows').waitFor();
   expect(await headersOf(bob)).not.toContain('hired_at');
 
-  const after: any = await postGraphQL(url, HIRED, undefined, bobToken);
+  const after: any = await postGraphQL(c.url, HIRED, undefined, bobToken);
   expect(after.body.data).toBeUndefined();
   expect(after.body.errors[0]).toMatchObject({ message: 'Cannot query field "hired_at" on type "SalesRep".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-  await gw.governance.audit.flush();
-  const log: any = await postGraphQL(url, 'query { auditLog(filter: {userId: "bob", operationName: "ConsoleRevoke"}, first: 10) { nodes { fields outcome } } }', undefined, bearer(await demoToken('dave')));
+  await c.gw.governance.audit.flush();
+  const log: any = await postGraphQL(c.url, 'query { auditLog(filter: {userId: "bob", operationName: "ConsoleRevoke"}, first: 10) { nodes { fields outcome } } }', undefined, bearer(await demoToken('dave')));
   expect(log.body.data.auditLog.nodes).toEqual([{ fields: ['Mutation.revokeAccess'], outcome: 'ok' }]);
   await bob.context().close();
 }, 60_000);

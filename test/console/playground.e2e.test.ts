@@ -1,30 +1,15 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import type { Gateway } from '../../src/server';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken } from '../support/tokens';
-import { launchChromium, shot, signInWith } from './browser';
-import { startDemoGateway } from './demoGateway';
+import { shot, useDemoConsole } from './browser';
 
 /**
  * The query playground in a real browser: GraphiQL bundled with the console (nothing fetched from
  * another host, so it works with no internet), on the caller's own schema (what their roles may
  * read, nothing else: bob's GraphiQL neither lists nor runs Customer.phone, erin's does both).
  */
-let gw: Gateway;
-let base: string;
-let url: string;
-let browser: Browser;
-let signIn: ReturnType<typeof signInWith>;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  ({ gw, base, url } = await startDemoGateway({ scale: 0.25 }));
-  signIn = signInWith(browser, base);
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-});
+/** Chromium and the demo gateway, for every test of this file (browser.ts). */
+const c = useDemoConsole();
 
 /** Opens the playground from the main navigation and waits for GraphiQL to have the schema (its docs button). */
 async function openPlayground(page: Page): Promise<void> {
@@ -84,16 +69,16 @@ async function docsFieldsOf(page: Page, type: string): Promise<string[]> {
 
 /** The fields of a type in the schema the gateway gives this user (its own introspection). */
 async function schemaFieldsOf(user: string, type: string): Promise<string[]> {
-  const r: any = await postGraphQL(url, `{ __type(name: "${type}") { fields { name } } }`, undefined, bearer(await demoToken(user)));
+  const r: any = await postGraphQL(c.url, `{ __type(name: "${type}") { fields { name } } }`, undefined, bearer(await demoToken(user)));
   return r.body.data.__type.fields.map((f: { name: string }) => f.name);
 }
 
 test('the playground loads nothing from another host: every request of the page goes to the gateway', async () => {
-  const origin = new URL(base).origin;
+  const origin = new URL(c.base).origin;
   const requests: { url: string; type: string; method: string }[] = [];
   const record = (r: Request) => requests.push({ url: r.url(), type: r.resourceType(), method: r.method() });
   // The context's recorder sees every page of it from the first load (sign-in included); the page's own, what the playground does.
-  const bob = await signIn('bob', { prepare: (context: BrowserContext) => context.on('request', record) });
+  const bob = await c.signIn('bob', { prepare: (context: BrowserContext) => context.on('request', record) });
   const ofThePage: string[] = [];
   bob.on('request', (r) => ofThePage.push(r.url()));
   await openPlayground(bob);
@@ -124,9 +109,9 @@ test('the playground loads nothing from another host: every request of the page 
 }, 120_000);
 
 test('the playground works offline: every host but the gateway blocked, GraphiQL still renders, runs a query and shows its docs', async () => {
-  const origin = new URL(base).origin;
+  const origin = new URL(c.base).origin;
   const blocked: string[] = [];
-  const bob = await signIn('bob', {
+  const bob = await c.signIn('bob', {
     prepare: (context: BrowserContext) =>
       context.route('**/*', (route) => {
         if (new URL(route.request().url()).origin === origin) return route.continue();
@@ -153,7 +138,7 @@ test('the playground works offline: every host but the gateway blocked, GraphiQL
 test('the playground has the caller’s own schema: bob’s GraphiQL neither lists nor runs Customer.phone, erin’s does both', async () => {
   const PHONES = '{ customersConnection(first: 3) { edges { node { id phone } } } }';
 
-  const bob = await signIn('bob');
+  const bob = await c.signIn('bob');
   await openPlayground(bob);
   // The documentation explorer lists bob's own Customer fields: the gateway's schema for bob, without phone.
   const bobsFields = await docsFieldsOf(bob, 'Customer');
@@ -167,7 +152,7 @@ test('the playground has the caller’s own schema: bob’s GraphiQL neither lis
   expect(await unknownToGraphiQL(bob, PHONES)).toEqual(['phone', 'nosuchfield']);
   await shot(bob, 'playground-refused');
 
-  const erin = await signIn('erin');
+  const erin = await c.signIn('erin');
   await openPlayground(erin);
   const erinsFields = await docsFieldsOf(erin, 'Customer');
   expect(erinsFields.sort()).toEqual((await schemaFieldsOf('erin', 'Customer')).sort());
