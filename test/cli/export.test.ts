@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main';
 import type { Gateway } from '../../src/server';
 import { runCli } from '../support/cli';
 import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
+import { parseCsv as parseCsvText } from '../support/csv';
 import { createCrm, createSales, fixtureData, MASKED_REP_POLICIES, startGateway, TEST_JWT_SECRET } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
@@ -43,26 +44,10 @@ async function load(url: string, fn: (k: Knex) => Promise<void>) {
   }
 }
 
-/** RFC 4180 records, as a spreadsheet reads them. */
+/** RFC 4180 records, as a spreadsheet reads them; the file ends with a whole record (CRLF). */
 function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    } else cell += c;
-  }
-  expect(cell).toBe('');
-  return rows;
+  expect(text.endsWith('\r\n')).toBe(true);
+  return parseCsvText(text);
 }
 
 /** A port nothing listens on. */

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken, mintToken } from '../support/tokens';
 import { columnOf, ROOT, shot, SHOTS, useDemoConsole } from './browser';
-import { parseCsv } from './demoGateway';
+import { parseCsv } from '../support/csv';
 
 /**
  * The web console in a real browser (Debian's chromium through playwright-core) against the

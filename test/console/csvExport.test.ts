@@ -5,7 +5,8 @@ import { createPgDatabase, knexFor, type TestDatabase } from '../support/databas
 import { startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, demoToken, mintToken } from '../support/tokens';
-import { parseCsv, startDemoGateway } from './demoGateway';
+import { parseCsv } from '../support/csv';
+import { startDemoGateway } from './demoGateway';
 
 /** `POST /export.csv`: the rows of a query as CSV, through the caller's policy, masks and audit. */
 const exportCsv = (base: string, body: unknown, headers: Record<string, string> = {}) =>
