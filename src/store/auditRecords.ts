@@ -67,10 +67,8 @@ export async function insertAuditRecords(store: MetadataStore, records: readonly
     duration_ms: r.durationMs,
     outcome: r.outcome,
   }));
-  if (store.writer) {
-    for (const part of chunks(rows, BATCH)) await store.writer.insertIgnore('audit_records', 'id', part);
-    return;
-  }
+  // One statement per row in the thread: no bind limit to slice for, and the batch is one transaction.
+  if (store.writer) return store.writer.insertIgnore('audit_records', 'id', rows);
   if (store.kind === 'sqlite') {
     for (const [i, part] of chunks(rows, SQLITE_SLICE).entries()) {
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));

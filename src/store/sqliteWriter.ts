@@ -70,7 +70,8 @@ export class SqliteWriteError extends Error {
     name: string,
   ) {
     super(`the SQLite store could not be written${code ? ` (${code})` : ''}`);
-    this.name = name === 'SqliteError' ? 'SqliteError' : 'SqliteWriteError';
+    // SQLite's error class (SqliteError), another error's class, or why the thread was lost: never values.
+    this.name = name;
   }
 }
 
@@ -78,7 +79,8 @@ export function createSqliteWriter(filename: string): SqliteWriter {
   let worker: Worker | undefined;
   let next = 1;
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  const inFlight = new Set<Promise<void>>();
+  /** The batch sent last, settled: the thread answers in the order it was sent, so it settles after every other. */
+  let last: Promise<unknown> = Promise.resolve();
   let closing: Promise<void> | undefined;
   const failAll = (e: Error) => {
     for (const p of pending.values()) p.reject(e);
@@ -118,16 +120,14 @@ export function createSqliteWriter(filename: string): SqliteWriter {
         // string is copied whole (the rows are text, numbers and nulls: JSON keeps them exactly).
         w.postMessage({ id, table, conflict, rows: JSON.stringify(rows) });
       });
-      inFlight.add(done);
-      const forget = () => inFlight.delete(done);
-      done.then(forget, forget);
+      last = done.catch(() => {});
       return done;
     },
     close() {
       closing ??= (async () => {
         const w = worker;
         if (!w) return;
-        await Promise.allSettled([...inFlight]);
+        await last;
         worker = undefined;
         await w.terminate();
       })();

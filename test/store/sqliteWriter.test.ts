@@ -74,6 +74,7 @@ describe('SQLite store writer thread', () => {
       );
       expect(err).toBeInstanceOf(SqliteWriteError);
       expect((err as SqliteWriteError).code).toBe('SQLITE_CONSTRAINT_NOTNULL');
+      expect((err as SqliteWriteError).name).toBe('SqliteError');
       const text = `${(err as Error).message} ${JSON.stringify(err)}`;
       expect(text).not.toContain(secret);
       expect(text).not.toMatch(/insert|audit_records/i);
@@ -96,7 +97,7 @@ describe('SQLite store writer thread', () => {
     );
     expect(err?.code).toBe('SQLITE_ERROR');
     await store.close();
-    await expect(store.writer!.insertIgnore('audit_records', 'id', [{ id: 'x' }])).rejects.toThrow(/could not be written/);
+    await expect(store.writer!.insertIgnore('audit_records', 'id', [{ id: 'x' }])).rejects.toMatchObject({ name: 'SqliteWriterClosed', message: expect.stringMatching(/could not be written/) });
   });
 
   test('close() waits for the batches already sent: nothing handed to the thread is lost', async () => {
