@@ -85,7 +85,20 @@ export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'run
     g.read += t.rows;
     g.statements++;
   }
-  return [...groups.values()].map((g) => entryOf(ctx.access, g));
+  const out = [...groups.values()];
+  // Statements of one request run concurrently and finish in any order: the entries do not follow
+  // them, so that the same request always reads the same lineage (parents before their children).
+  if (out.length > 1) out.sort(byPlace);
+  return out.map((g) => entryOf(ctx.access, g));
+}
+
+const KIND_ORDER: Record<string, number> = { select: 0, aggregate: 1, count: 2, lookup: 3 };
+
+function byPlace(a: Acc, b: Acc): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  if (a.kind !== b.kind) return (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9);
+  if (a.entity.name !== b.entity.name) return a.entity.name < b.entity.name ? -1 : 1;
+  return (a.for ?? '') < (b.for ?? '') ? -1 : (a.for ?? '') > (b.for ?? '') ? 1 : 0;
 }
 
 /**

@@ -44,6 +44,11 @@ export interface GatewayOptions {
   logDestination?: DestinationStream;
   /** The web console's built files (default: console/dist of the package). */
   consoleDir?: string;
+  /**
+   * Answer queries Apollo has already validated and compiled without Apollo's per-request pipeline
+   * (fastPipeline.ts; default true). Off, Apollo answers every request: the tests compare the two.
+   */
+  fastPipeline?: boolean;
 }
 
 export interface Gateway {
@@ -136,7 +141,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ...demoSignInRoutes(loaded),
     ]);
     const guards = createRequestGuards({ limits: config.limits, server: config.server, configDir: loaded.dir, runtime, registry, roles: [...policies.roles.keys()], log });
-    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins, errorRequests.requestIdOf, (view) => guards.forView(view).apollo);
+    const roleServers = createRoleServers(registry, policy, handWritten, log, plugins, errorRequests.requestIdOf, (view) => guards.forView(view).apollo, opts.fastPipeline ?? true);
     // The anonymous role's server is built now: a broken schema shows at start, not at the first request.
     await roleServers.forView(policy.view(policy.rolesFor(verifier?.anonymous ?? anonymousUser(config.identity.anonymousRole))));
     const http_ = createHttpHandler(roleServers, runtime, verifier ?? noTokens(config.identity.anonymousRole), { maxBodyBytes: guards.readCap, guards, governance, routes, log, metrics: requestMetrics, fallback: consoleRoute(opts.consoleDir ?? defaultConsoleDir()) });

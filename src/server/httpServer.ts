@@ -133,8 +133,6 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
           }
         } else body = text;
       }
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       let access, user: User | undefined;
       try {
         user = await authenticate(req);
@@ -170,10 +168,26 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       res.once('close', () => {
         if (!res.writableFinished) deadline?.cancel();
       });
-      const apollo = await servers.forView(access.view);
-      const result = await apollo.executeHTTPGraphQLRequest({
+      const server = await servers.forView(access.view);
+      const context = () => (ctx = Object.assign(createRequestContext(guard?.runtime ?? runtime, requestId, user, access, signal), { governance: opts.governance }) as GatewayContext);
+      if (req.method === 'POST') {
+        const fast = await server.fast.run(admitted.body, req.headers.accept, context);
+        if (fast) {
+          const bytes = Buffer.from(fast.body, 'utf8');
+          const out: Record<string, string> = { 'x-request-id': requestId };
+          for (const [k, v] of fast.headers) out[k] = v;
+          out['content-length'] = String(bytes.length);
+          res.writeHead(fast.status, out);
+          res.end(bytes);
+          return;
+        }
+      }
+      // Anything the fast pipeline declined (it had not run or recorded anything): Apollo, with a fresh context.
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const result = await server.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: admitted.search, body: admitted.body },
-        context: async () => (ctx = Object.assign(createRequestContext(guard?.runtime ?? runtime, requestId, user, access, signal), { governance: opts.governance }) as GatewayContext),
+        context: async () => context(),
       });
       const outHeaders: Record<string, string> = { 'x-request-id': requestId };
       for (const [k, v] of result.headers) outHeaders[k] = v;

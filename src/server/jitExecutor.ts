@@ -13,6 +13,7 @@ import {
   type TypeNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { CompiledOperations } from './fastPipeline';
 
 /**
  * Apollo Server's pipeline (parsing, validation, plugins, error formatting) with graphql-jit as
@@ -21,7 +22,7 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
  * (PERFORMANCE-NOTES: the largest lever for lists). Apollo takes a custom executor only through
  * its gateway interface.
  */
-export function createJitGateway(schema: GraphQLSchema): GatewayInterface {
+export function createJitGateway(schema: GraphQLSchema, known?: CompiledOperations): GatewayInterface {
   // Apollo caches parsed documents, so the same query text brings back the same DocumentNode.
   // `null` marks a document graphql-jit cannot compile (it overflows on variables of recursive input
   // types such as CustomerWhere → OrderWhere → CustomerWhere): graphql-js executes those.
@@ -43,6 +44,10 @@ export function createJitGateway(schema: GraphQLSchema): GatewayInterface {
             c = attempt && isCompiledQuery(attempt) ? attempt : null;
             byOperation.set(key, c);
           }
+          // Validated by this role set's server and compiled: later requests of the same text may take
+          // the fast pipeline (fastPipeline.ts). Queries only: a mutation always runs through Apollo.
+          if (c && known && rc.operation?.operation === 'query' && rc.source !== undefined && rc.queryHash !== undefined)
+            known.add(rc.request.operationName ?? null, rc.source, { document: rc.document, operation: rc.operation, operationName: rc.operationName ?? null, queryHash: rc.queryHash, compiled: c });
           if (c === null)
             return execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName });
           const result = (await c.query(undefined, rc.context, rc.request.variables ?? {})) as ExecutionResult;
@@ -62,7 +67,7 @@ export function createJitGateway(schema: GraphQLSchema): GatewayInterface {
  * graphql-jit's errors inherit GraphQLError's prototype but not its shape (no `extensions` object),
  * which Apollo's error handling reads: rebuild them as graphql-js errors, the thrown error as originalError.
  */
-function asGraphQLError(e: unknown): GraphQLError {
+export function asGraphQLError(e: unknown): GraphQLError {
   if (e instanceof GraphQLError && e.extensions !== undefined) return e;
   const j = e as { message: string; path?: readonly (string | number)[]; originalError?: Error | null };
   return new GraphQLError(j.message, { path: j.path, originalError: j.originalError ?? undefined });

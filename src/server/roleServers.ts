@@ -5,13 +5,21 @@ import type { RequestContext } from '../graph';
 import type { Registry } from '../model';
 import type { PolicyEngine, RoleSetView } from '../policy';
 import { createFormatError, type Logger } from './formatError';
+import { CompiledOperations, createFastPipeline, type FastPipeline } from './fastPipeline';
 import { createJitGateway } from './jitExecutor';
 import type { RoleSetApolloOptions } from './limits/requestGuards';
 import { buildGatewaySchema } from './schema';
 
+export interface RoleSetServer {
+  /** Its own schema, so validation and introspection see only what the role set may read. */
+  readonly apollo: ApolloServer<RequestContext>;
+  /** The same pipeline for queries `apollo` already validated and compiled (fastPipeline.ts); null: Apollo answers. */
+  readonly fast: FastPipeline;
+}
+
 export interface RoleServers {
-  /** The Apollo Server of a role set: its own schema, so validation and introspection see only what it may read. */
-  forView(view: RoleSetView): Promise<ApolloServer<RequestContext>>;
+  /** The server of a role set. */
+  forView(view: RoleSetView): Promise<RoleSetServer>;
   schemaFor(view: RoleSetView): Promise<GraphQLSchema>;
   stop(): Promise<void>;
 }
@@ -34,24 +42,29 @@ export function createRoleServers(
   requestIdOf?: (error: unknown) => string | undefined,
   /** A role set's own options: its limits (graphql-armor rules, row budget, tokens) and introspection (limits/requestGuards). */
   perRoleSet?: (view: RoleSetView) => RoleSetApolloOptions,
+  /** Off: Apollo answers every request (GatewayOptions.fastPipeline). */
+  fastPipeline = true,
 ): RoleServers {
-  const servers = new Map<string, Promise<{ apollo: ApolloServer<RequestContext>; schema: GraphQLSchema }>>();
+  const servers = new Map<string, Promise<RoleSetServer & { schema: GraphQLSchema }>>();
+  const formatError = createFormatError(log, requestIdOf);
   const build = async (view: RoleSetView) => {
     const schema = buildGatewaySchema(registry, view, policy, handWritten);
     const own = perRoleSet?.(view);
+    const all = [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins, ...(own?.plugins ?? [])];
+    const operations = new CompiledOperations();
     const apollo = new ApolloServer<RequestContext>({
       ...own,
-      gateway: createJitGateway(schema),
-      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins, ...(own?.plugins ?? [])],
+      gateway: createJitGateway(schema, fastPipeline ? operations : undefined),
+      plugins: all,
       includeStacktraceInErrorResponses: false,
       // The gateway stops on SIGTERM itself (gateway.close(): drain requests, flush the audit log, close
       // stores). Apollo's own handler would stop this server early and re-raise the signal mid-close.
       stopOnTerminationSignals: false,
-      formatError: createFormatError(log, requestIdOf),
+      formatError,
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });
     await apollo.start();
-    return { apollo, schema };
+    return { apollo, schema, fast: createFastPipeline({ schema, plugins: all, formatError, operations }) };
   };
   const get = (view: RoleSetView) => {
     let s = servers.get(view.key);
@@ -64,7 +77,7 @@ export function createRoleServers(
     return s;
   };
   return {
-    forView: async (view) => (await get(view)).apollo,
+    forView: (view) => get(view),
     schemaFor: async (view) => (await get(view)).schema,
     async stop() {
       const all = await Promise.allSettled(servers.values());

@@ -275,11 +275,11 @@ export function writeDeployment(sources: Record<string, SourceSpec>, opts: Deplo
 /** Writes the deployment (writeDeployment) and starts a gateway on it on a free port. */
 export async function startGateway(
   sources: Record<string, SourceSpec>,
-  opts: DeploymentFiles & { prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void> } = {},
+  opts: DeploymentFiles & { prepare?: (s: ReadonlyMap<string, SourceAdapter>) => Promise<void>; fastPipeline?: boolean } = {},
 ): Promise<{ gw: Gateway; url: string; logs: Record<string, unknown>[]; dir: string }> {
   const dir = writeDeployment(sources, opts);
   const logs: Record<string, unknown>[] = [];
-  const gw = await createGateway({ configFile: path.join(dir, 'datagate.yaml'), env: {}, log: (r) => logs.push(r), prepareSources: opts.prepare });
+  const gw = await createGateway({ configFile: path.join(dir, 'datagate.yaml'), env: {}, log: (r) => logs.push(r), prepareSources: opts.prepare, fastPipeline: opts.fastPipeline });
   const url = await gw.listen(0, '127.0.0.1');
   return { gw, url, logs, dir };
 }

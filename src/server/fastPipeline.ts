@@ -1,0 +1,223 @@
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener } from '@apollo/server';
+import Negotiator from 'negotiator';
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { CompiledQuery } from 'graphql-jit';
+import type { RequestContext } from '../graph';
+import { asGraphQLError } from './jitExecutor';
+
+/**
+ * The known queries of one role set's server: the documents its Apollo Server parsed, validated
+ * (graphql-armor's rules, introspection, recursion cap: everything this role set is held to) and
+ * executed, each with graphql-jit's compiled form. Filled by the JIT executor (jitExecutor.ts) when
+ * a query first runs through Apollo, keyed by the exact query text and the operation name the
+ * request gave; only query operations (never mutations) are kept.
+ */
+export class CompiledOperations {
+  private readonly byName = new Map<string | null, Map<string, CompiledOperation>>();
+  private size = 0;
+  constructor(private readonly max = 1000) {}
+
+  get(operationName: string | null, query: string): CompiledOperation | undefined {
+    return this.byName.get(operationName)?.get(query);
+  }
+
+  add(operationName: string | null, query: string, op: CompiledOperation): void {
+    let m = this.byName.get(operationName);
+    if (m?.has(query)) return;
+    // Past the bound, start again: the queries in use come back through Apollo once each.
+    if (this.size >= this.max) {
+      this.byName.clear();
+      this.size = 0;
+      m = undefined;
+    }
+    if (!m) this.byName.set(operationName, (m = new Map()));
+    m.set(query, op);
+    this.size++;
+  }
+}
+
+export interface CompiledOperation {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  /** `operation.name`, or null for an anonymous operation (as Apollo sets `operationName`). */
+  readonly operationName: string | null;
+  /** Apollo's hash of the query text (the audit plugin keys its normalized hash by it). */
+  readonly queryHash: string;
+  readonly compiled: CompiledQuery;
+}
+
+/** What the fast pipeline answered: the HTTP layer writes it as it writes Apollo's. */
+export interface FastAnswer {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: string;
+}
+
+type Listener = GraphQLRequestListener<RequestContext>;
+
+export interface FastPipeline {
+  /** Answers a request as Apollo would, or declines (null) before anything ran: see createFastPipeline. */
+  run(body: unknown, accept: string | undefined, context: () => RequestContext): Promise<FastAnswer | null>;
+  /** Requests it answered (the rest went to Apollo). */
+  readonly answered: number;
+}
+/** The hooks Apollo calls for a document found in its cache, and this pipeline calls the same way. */
+const HANDLED = new Set(['didResolveOperation', 'didEncounterErrors', 'willSendResponse']);
+
+const APPLICATION_JSON = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+const JSON_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
+
+/**
+ * Apollo Server's request pipeline, for the case that is nearly all of a gateway's traffic: a POST of
+ * a query this role set's server has already parsed, validated and compiled. Apollo's pipeline costs
+ * a fixed ~0.06 ms of CPU per request on this machine (hashing the text, its document cache, content
+ * negotiation twice, a dozen rounds of plugin hooks, cloning the context: PERFORMANCE-NOTES), as much
+ * as the rest of a point lookup. This runs the same steps for a known document, with the same
+ * plugins and the same error formatting, and answers the same bytes (test/server/fastPipeline.test.ts
+ * holds it to that, request by request, against Apollo's own answer).
+ *
+ * It declines (returns null) before anything is recorded or read whenever it would not answer
+ * exactly as Apollo: an unknown query (Apollo parses, validates and registers it), anything but a
+ * plain JSON POST of a query, an Accept header that does not take JSON, a plugin hook it does not
+ * run, a plugin refusing the operation before execution (row budget, audit store down), variables
+ * that do not coerce. The caller then hands the request to Apollo, which answers it from scratch.
+ *
+ * What it never skips: every check that depends on the request rather than the document. Parse and
+ * validation limits are properties of the text, which this role set's server already passed; the
+ * row budget, the audit store's state and everything a plugin decides per request run here through
+ * the plugins themselves.
+ */
+export function createFastPipeline(o: {
+  schema: GraphQLSchema;
+  /** Every plugin the role set's Apollo Server runs, in the same order. */
+  plugins: readonly ApolloServerPlugin<RequestContext>[];
+  /** The server's formatError. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  operations: CompiledOperations;
+}): FastPipeline {
+  const withRequestHooks = o.plugins.filter((p) => p.requestDidStart);
+  const contentTypes = new Map<string, string | null>();
+  /** Apollo's choice of content type for a single result (chooseContentTypeForSingleResultResponse), memoized per Accept header. */
+  const contentTypeFor = (accept: string | undefined): string | null => {
+    if (!accept) return APPLICATION_JSON;
+    let t = contentTypes.get(accept);
+    if (t === undefined) {
+      t = new Negotiator({ headers: { accept } }).mediaType([APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, JSON_CALLBACK]) ?? null;
+      if (contentTypes.size >= 100) contentTypes.clear();
+      contentTypes.set(accept, t);
+    }
+    return t;
+  };
+
+  let answered = 0;
+  const run: FastPipeline['run'] = async (body, accept, context) => {
+    if (typeof body !== 'object' || body === null) return null;
+    const { query, variables, operationName, extensions } = body as { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
+    if (typeof query !== 'string' || extensions != null) return null;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+    if (operationName != null && (typeof operationName !== 'string' || operationName === '')) return null;
+    const known = o.operations.get((operationName as string | undefined) ?? null, query);
+    if (!known) return null;
+    const contentType = contentTypeFor(accept);
+    // Apollo answers 406 to an Accept without JSON, and subscription callbacks are not ours to answer.
+    if (contentType === null || contentType === JSON_CALLBACK) return null;
+
+    const ctx = context();
+    const response = { http: { status: undefined as number | undefined, headers: new HeaderMap() }, body: undefined as unknown };
+    // The request context Apollo would hand plugins for a document found in its cache. Not built:
+    // `request.http` (no plugin of ours reads it), `logger`, `cache`, `metrics`, `overallCachePolicy`.
+    const rc = {
+      schema: o.schema,
+      contextValue: ctx,
+      request: { query, operationName: operationName ?? undefined, variables: (variables as Record<string, unknown> | null) ?? undefined },
+      response,
+      source: query,
+      queryHash: known.queryHash,
+      document: known.document,
+      operation: known.operation,
+      operationName: known.operationName,
+      errors: undefined as readonly GraphQLError[] | undefined,
+      metrics: {},
+      requestIsBatched: false,
+    } as unknown as GraphQLRequestContext<RequestContext> & { errors?: readonly GraphQLError[] };
+
+    const listeners: Listener[] = [];
+    for (const p of withRequestHooks) {
+      const l = await p.requestDidStart!(rc);
+      if (!l) continue;
+      for (const hook in l) if ((l as Record<string, unknown>)[hook] !== undefined && !HANDLED.has(hook)) return null;
+      listeners.push(l);
+    }
+    try {
+      await Promise.all(listeners.map((l) => l.didResolveOperation?.(rc as never)));
+    } catch {
+      // A refusal (row budget, audit store down): Apollo answers it, with its status and headers.
+      return null;
+    }
+
+    let result: ExecutionResult;
+    try {
+      result = (await known.compiled.query(undefined, ctx, (variables as Record<string, unknown> | null) ?? {})) as ExecutionResult;
+    } catch (e) {
+      // Apollo's answer to an executor that throws: the error alone, 500 unless it says otherwise.
+      answered++;
+      return respond(rc, listeners, response, [asGraphQLError(e instanceof Error ? e : new Error(String(e)))], undefined, contentType, o.formatError, 500);
+    }
+    // No data: the variables did not coerce, and nothing ran. Apollo answers those (400, BAD_USER_INPUT).
+    if (result.data === undefined) return null;
+    answered++;
+    return respond(rc, listeners, response, result.errors?.map(asGraphQLError), result, contentType, o.formatError);
+  };
+  return {
+    run,
+    get answered() {
+      return answered;
+    },
+  };
+}
+
+async function respond(
+  rc: GraphQLRequestContext<RequestContext> & { errors?: readonly GraphQLError[] },
+  listeners: readonly Listener[],
+  response: { http: { status: number | undefined; headers: HeaderMap }; body: unknown },
+  errors: GraphQLError[] | undefined,
+  result: ExecutionResult | undefined,
+  contentType: string,
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+  defaultStatus?: number,
+): Promise<FastAnswer> {
+  let formatted: GraphQLFormattedError[] | undefined;
+  if (errors?.length) {
+    rc.errors = errors;
+    await Promise.all(listeners.map((l) => l.didEncounterErrors?.(rc as never)));
+    formatted = errors.map((e) => formatOne(e, formatError, response.http));
+  }
+  if (defaultStatus !== undefined && !response.http.status) response.http.status = defaultStatus;
+  const singleResult = result ? { ...result, errors: formatted } : { errors: formatted };
+  response.body = { kind: 'single', singleResult };
+  await Promise.all(listeners.map((l) => l.willSendResponse?.(rc as never)));
+  if (!response.http.headers.has('content-type')) response.http.headers.set('content-type', contentType);
+  const r = singleResult as ExecutionResult;
+  return { status: response.http.status ?? 200, headers: response.http.headers, body: `${JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions })}\n` };
+}
+
+/** Apollo's normalizeAndFormatErrors for one error (without stack traces, which the gateway never sends). */
+function formatOne(
+  error: GraphQLError,
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+  http: { status: number | undefined; headers: HeaderMap },
+): GraphQLFormattedError {
+  try {
+    const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+    const h = extensions.http as { status?: unknown; headers?: unknown } | undefined;
+    if (h && typeof h === 'object' && (!('status' in h) || typeof h.status === 'number') && (!('headers' in h) || h.headers instanceof Map)) {
+      if (typeof h.status === 'number' && h.status) http.status = h.status;
+      if (h.headers instanceof Map) for (const [k, v] of h.headers) http.headers.set(k, v);
+      delete extensions.http;
+    }
+    return formatError({ ...error.toJSON(), extensions }, error);
+  } catch {
+    return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
+}
