@@ -302,6 +302,9 @@ describe('audit log, refuse mode (the default)', () => {
 
   test('the store fails: reads are refused with AUDIT_UNAVAILABLE (health answers), /health, /ready and the metric say so; it comes back and records flow again', async () => {
     const { gw, url, base, meta } = s;
+    // A query answered before: its next requests would skip Apollo's pipeline (fastPipeline.ts), never the refusal.
+    const known = 'query Known { products(limit: 1) { id } }';
+    for (let i = 0; i < 2; i++) expect((await postGraphQL(url, known)).body.errors).toBeUndefined();
     await gw.governance.audit.flush();
     // Take the store away under the gateway: its connections die and its database is gone.
     await meta.drop();
@@ -319,6 +322,9 @@ describe('audit log, refuse mode (the default)', () => {
     expect(refused.body.data).toBeUndefined();
     expect(refused.body.errors![0].message).toBe('reads are refused while the audit log cannot be written; see /health');
     expect(refused.text).not.toMatch(/postgres:|insert into|dg_audit/i);
+    const again = await postGraphQL(url, known);
+    expect(again.status).toBe(503);
+    expect(again.body.errors?.[0].extensions?.code).toBe('AUDIT_UNAVAILABLE');
     // Mutations too.
     const m = await postGraphQL(url, 'mutation { requestAccess(entity: "Customer", reason: "x", days: 1) { id } }', undefined, bearer(ana));
     expect(m.body.errors?.[0].extensions?.code).toBe('AUDIT_UNAVAILABLE');

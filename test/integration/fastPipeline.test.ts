@@ -157,6 +157,12 @@ describe('the fast pipeline answers as Apollo does', () => {
     expect(bad.f.status).toBe(400);
     const limit = await both({ token: rep, body: { query: '{ customers(limit: 100000) { id } }' } }, false);
     expect(limit.f.body).toContain('LIMIT_EXCEEDED');
+    // The row budget depends on the variables: the same document runs fast within it, and goes to Apollo above it.
+    const paged = 'query Page($n: Int) { customers(limit: $n, orderBy: [{id: ASC}]) { id } }';
+    await both({ token: rep, body: { query: paged, variables: { n: 2 } } }, true);
+    const over = await both({ token: rep, body: { query: paged, variables: { n: 100000 } } }, false);
+    expect(over.f.body).toContain('LIMIT_EXCEEDED');
+    await both({ token: rep, body: { query: paged, variables: { n: 3 } } }, true);
     await both({ token: rep, body: { query: REP_CUSTOMERS, extensions: { something: 1 } } }, false);
     await both({ token: rep, method: 'GET', search: `?query=${encodeURIComponent(REP_CUSTOMERS)}`, headers: { 'apollo-require-preflight': '1' } }, false);
     const mutation = await both({ token: rep, body: { query: 'mutation { requestAccess(entity: "Nope", reason: "x", days: 1) { id } }' } }, false);
