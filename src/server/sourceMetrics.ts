@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { FastHistogram } from './fastMetrics';
 import { isDatagateError } from '../errors';
 import type { SourceAdapter } from '../sources';
 
@@ -28,13 +29,13 @@ const BREAKER_STATES: Record<string, number> = { closed: 0, 'half-open': 1, half
  * so everything else it has, now or later, stays reachable); pool and breaker gauges read at scrape time.
  */
 export function instrumentSources(sources: ReadonlyMap<string, SourceAdapter>, registry: Registry): Map<string, SourceAdapter> {
-  const duration = new Histogram({
-    name: 'datagate_source_query_duration_seconds',
-    help: 'Statement latency per source and kind (select, count, aggregate; raw and estimate for the catalog and checks).',
-    labelNames: ['source', 'kind'],
-    buckets: QUERY_BUCKETS,
-    registers: [registry],
-  });
+  const duration = new FastHistogram(
+    'datagate_source_query_duration_seconds',
+    'Statement latency per source and kind (select, count, aggregate; raw and estimate for the catalog and checks).',
+    ['source', 'kind'],
+    QUERY_BUCKETS,
+    registry,
+  );
   const errors = new Counter({ name: 'datagate_source_errors_total', help: 'Failed statements per source and error code (SOURCE_UNAVAILABLE, SOURCE_TIMEOUT, …).', labelNames: ['source', 'code'], registers: [registry] });
   const adapters = [...sources.values()];
   const pools = () => adapters.flatMap((a) => {

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST } from 'graphql';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from '../fastMetrics';
 import type { RequestContext } from '../../graph';
 import { logs, type Logger } from '../logger';
 import { outcomeOfResponse } from './audit';
@@ -40,11 +41,11 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * `rejected` for a request refused before it was read as GraphQL.
  */
 export class RequestMetrics {
-  private readonly total: Counter<'operation' | 'role_set' | 'outcome'>;
-  private readonly duration: Histogram<'operation' | 'outcome'>;
+  private readonly total: FastCounter<'operation' | 'role_set' | 'outcome'>;
+  private readonly duration: FastHistogram<'operation' | 'outcome'>;
   private readonly operations = new BoundedLabel(MAX_OPERATION_LABELS);
   private readonly roleSets = new BoundedLabel(MAX_ROLE_SET_LABELS);
-  /** Labelled children by label values: prom-client hashes a label object on every call otherwise. */
+  /** Both children of each label combination, found with one lookup. */
   private readonly children = new Map<string, { total: { inc(): void }; duration: { observe(v: number): void } }>();
   /**
    * The summary of each GraphQL request for the HTTP layer's access log line, keyed by the request's
@@ -53,14 +54,8 @@ export class RequestMetrics {
   readonly summaries = new WeakMap<object, RequestSummary>();
 
   constructor(registry: Registry) {
-    this.total = new Counter({ name: 'datagate_requests_total', help: 'Requests by operation name (named operations, capped), role set and outcome.', labelNames: ['operation', 'role_set', 'outcome'], registers: [registry] });
-    this.duration = new Histogram({
-      name: 'datagate_request_duration_seconds',
-      help: 'Request latency by operation name and outcome, as the gateway measures it.',
-      labelNames: ['operation', 'outcome'],
-      buckets: REQUEST_BUCKETS,
-      registers: [registry],
-    });
+    this.total = new FastCounter('datagate_requests_total', 'Requests by operation name (named operations, capped), role set and outcome.', ['operation', 'role_set', 'outcome'], registry);
+    this.duration = new FastHistogram('datagate_request_duration_seconds', 'Request latency by operation name and outcome, as the gateway measures it.', ['operation', 'outcome'], REQUEST_BUCKETS, registry);
   }
 
   observe(operationName: string | null | undefined, roleSet: string, outcome: string, seconds: number): RequestSummary {
