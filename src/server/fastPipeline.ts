@@ -1,4 +1,4 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener, type HTTPGraphQLResponse } from '@apollo/server';
 import Negotiator from 'negotiator';
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
@@ -46,12 +46,8 @@ export interface CompiledOperation {
   readonly compiled: CompiledQuery;
 }
 
-/** What the fast pipeline answered: the HTTP layer writes it as it writes Apollo's. */
-export interface FastAnswer {
-  readonly status: number;
-  readonly headers: HeaderMap;
-  readonly body: string;
-}
+/** What the fast pipeline answered, in the shape of Apollo's answer: the HTTP layer writes both alike. */
+export type FastAnswer = HTTPGraphQLResponse & { body: { kind: 'complete'; string: string } };
 
 type Listener = GraphQLRequestListener<RequestContext>;
 
@@ -199,7 +195,7 @@ async function respond(
   await Promise.all(listeners.map((l) => l.willSendResponse?.(rc as never)));
   if (!response.http.headers.has('content-type')) response.http.headers.set('content-type', contentType);
   const r = singleResult as ExecutionResult;
-  return { status: response.http.status ?? 200, headers: response.http.headers, body: `${JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions })}\n` };
+  return { status: response.http.status ?? 200, headers: response.http.headers, body: { kind: 'complete', string: `${JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions })}\n` } };
 }
 
 /** Apollo's normalizeAndFormatErrors for one error (without stack traces, which the gateway never sends). */

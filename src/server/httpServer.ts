@@ -1,4 +1,3 @@
-import { HeaderMap } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { describeError, isDatagateError, scrubValues } from '../errors';
@@ -10,6 +9,7 @@ import { auditRefusedRequest } from './plugins/audit';
 import { logs, type Logger } from './logger';
 import type { RequestMetrics } from './plugins/metrics';
 import { healthBody } from './readiness';
+import { httpGraphQLRequestOf, INVALID_JSON, parseBody, readBody, writeHTTPGraphQLResponse } from './nodeHttpApollo';
 import type { RequestGuards } from './limits/requestGuards';
 import type { RoleServers } from './roleServers';
 
@@ -39,32 +39,16 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
-/** The request body as text, or null when it is larger than `max` bytes (declared or sent). */
-export function readBody(req: http.IncomingMessage, max: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > max) return resolve(null);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+export { readBody } from './nodeHttpApollo';
 
-/**
- * A lean node:http integration of Apollo Server (`executeHTTPGraphQLRequest`): no framework
- * in the request path, one `end()` with content-length (see PERFORMANCE-NOTES).
- */
 /** Header that narrows a request to one of its token's roles. */
 export const ROLE_HEADER = 'x-datagate-role';
 
+/**
+ * The gateway's HTTP handler: its routes, then for /graphql the caller (token, roles, grants), the
+ * role set's guards, and Apollo through the lean node:http integration (nodeHttpApollo.ts) or, for a
+ * query Apollo already knows, the fast pipeline (fastPipeline.ts).
+ */
 export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifier: TokenVerifier, opts: HttpOptions) {
   /** The caller: a verified token's user, or the anonymous user without a token. Throws AuthenticationError. */
   const authenticate = async (req: http.IncomingMessage): Promise<User> => {
@@ -123,15 +107,12 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
           refused = { outcome: 'rejected', body: undefined };
           return sendJson(res, 413, errorBody(`request body larger than ${opts.maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'), requestId);
         }
-        const type = req.headers['content-type'] ?? '';
-        if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
-          try {
-            body = text.length ? JSON.parse(text) : undefined;
-          } catch {
-            refused = { outcome: 'rejected', body: undefined };
-            return sendJson(res, 400, errorBody('request body is not valid JSON', 'BAD_REQUEST'), requestId);
-          }
-        } else body = text;
+        try {
+          body = parseBody(text, req.headers['content-type']);
+        } catch {
+          refused = { outcome: 'rejected', body: undefined };
+          return sendJson(res, 400, errorBody(INVALID_JSON, 'BAD_REQUEST'), requestId);
+        }
       }
       let access, user: User | undefined;
       try {
@@ -172,37 +153,11 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const context = () => (ctx = Object.assign(createRequestContext(guard?.runtime ?? runtime, requestId, user, access, signal), { governance: opts.governance }) as GatewayContext);
       if (req.method === 'POST') {
         const fast = await server.fast.run(admitted.body, req.headers.accept, context);
-        if (fast) {
-          const bytes = Buffer.from(fast.body, 'utf8');
-          const out: Record<string, string> = { 'x-request-id': requestId };
-          for (const [k, v] of fast.headers) out[k] = v;
-          out['content-length'] = String(bytes.length);
-          res.writeHead(fast.status, out);
-          res.end(bytes);
-          return;
-        }
+        if (fast) return await writeHTTPGraphQLResponse(res, fast, { 'x-request-id': requestId });
       }
       // Anything the fast pipeline declined (it had not run or recorded anything): Apollo, with a fresh context.
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const result = await server.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: admitted.search, body: admitted.body },
-        context: async () => context(),
-      });
-      const outHeaders: Record<string, string> = { 'x-request-id': requestId };
-      for (const [k, v] of result.headers) outHeaders[k] = v;
-      if (result.body.kind === 'complete') {
-        // Encoded once: Apollo's answer is a two-part string (JSON + newline) that measuring its bytes would
-        // flatten into a copy, and writing it would encode it into a second one.
-        const bytes = Buffer.from(result.body.string, 'utf8');
-        outHeaders['content-length'] = String(bytes.length);
-        res.writeHead(result.status ?? 200, outHeaders);
-        res.end(bytes);
-      } else {
-        res.writeHead(result.status ?? 200, outHeaders);
-        for await (const chunk of result.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
+      const result = await server.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpGraphQLRequestOf(req, admitted.body, admitted.search), context: async () => context() });
+      await writeHTTPGraphQLResponse(res, result, { 'x-request-id': requestId });
     } catch (e) {
       log?.({ level: 'error', requestId, errorId: requestId, msg: `internal error: ${scrubValues(e instanceof Error ? e.message : String(e))}`, error: describeError(e) });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: `internal error (id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId: requestId } }] }, requestId);
