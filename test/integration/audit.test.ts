@@ -246,7 +246,9 @@ describe('audit log, refuse mode (the default)', () => {
       expect(s.gw.governance.audit.status().queued).toBeGreaterThan(1);
       await until('written', async () => s.gw.governance.audit.status().written >= before + 40);
       expect(inserts).toBeGreaterThanOrEqual(1);
-      expect(inserts).toBeLessThan(10);
+      // Batched: at least two records per INSERT on average. How many batches 40 answers make depends on
+      // how fast the machine answers them against flushInterval (100 ms): a slow run made 11.
+      expect(inserts).toBeLessThanOrEqual(20);
     } finally {
       s.gw.governance.store.knex.off('query', onQuery);
     }
