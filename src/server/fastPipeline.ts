@@ -138,15 +138,17 @@ export function createFastPipeline(o: {
       requestIsBatched: false,
     } as unknown as GraphQLRequestContext<RequestContext> & { errors?: readonly GraphQLError[] };
 
+    // As Apollo: every plugin's requestDidStart at once, then each hook over the listeners that have it.
     const listeners: Listener[] = [];
-    for (const p of withRequestHooks) {
-      const l = await p.requestDidStart!(rc);
+    for (const l of await Promise.all(withRequestHooks.map((p) => p.requestDidStart!(rc)))) {
       if (!l) continue;
       for (const hook in l) if ((l as Record<string, unknown>)[hook] !== undefined && !HANDLED.has(hook)) return null;
       listeners.push(l);
     }
     try {
-      await Promise.all(listeners.map((l) => l.didResolveOperation?.(rc as never)));
+      const resolving: Promise<void>[] = [];
+      for (const l of listeners) if (l.didResolveOperation) resolving.push(l.didResolveOperation(rc as never));
+      if (resolving.length) await Promise.all(resolving);
     } catch {
       // A refusal (row budget, audit store down): Apollo answers it, with its status and headers.
       return null;
@@ -186,13 +188,15 @@ async function respond(
   let formatted: GraphQLFormattedError[] | undefined;
   if (errors?.length) {
     rc.errors = errors;
-    await Promise.all(listeners.map((l) => l.didEncounterErrors?.(rc as never)));
+    await Promise.all(listeners.flatMap((l) => (l.didEncounterErrors ? [l.didEncounterErrors(rc as never)] : [])));
     formatted = errors.map((e) => formatOne(e, formatError, response.http));
   }
   if (defaultStatus !== undefined && !response.http.status) response.http.status = defaultStatus;
   const singleResult = result ? { ...result, errors: formatted } : { errors: formatted };
   response.body = { kind: 'single', singleResult };
-  await Promise.all(listeners.map((l) => l.willSendResponse?.(rc as never)));
+  const sending: Promise<void>[] = [];
+  for (const l of listeners) if (l.willSendResponse) sending.push(l.willSendResponse(rc as never));
+  if (sending.length) await Promise.all(sending);
   if (!response.http.headers.has('content-type')) response.http.headers.set('content-type', contentType);
   const r = singleResult as ExecutionResult;
   return { status: response.http.status ?? 200, headers: response.http.headers, body: { kind: 'complete', string: `${JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions })}\n` } };
