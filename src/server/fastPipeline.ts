@@ -6,16 +6,33 @@ import type { RequestContext } from '../graph';
 import { asGraphQLError } from './jitExecutor';
 
 /**
+ * How many compiled operations all role sets together may keep. A compiled query is JavaScript
+ * (closures per field) and pins its document: without a bound across role sets, a caller sending
+ * distinct valid queries, under many role sets (grants are per user), would grow the heap without end.
+ */
+export class CompiledBudget {
+  used = 0;
+  constructor(readonly max = 4000) {}
+}
+
+/**
  * The known queries of one role set's server: the documents its Apollo Server parsed, validated
  * (graphql-armor's rules, introspection, recursion cap: everything this role set is held to) and
  * executed, each with graphql-jit's compiled form. Filled by the JIT executor (jitExecutor.ts) when
  * a query first runs through Apollo, keyed by the exact query text and the operation name the
  * request gave; only query operations (never mutations) are kept.
+ *
+ * Bounded per role set (`max`) and across role sets (the shared budget). Past either bound the role
+ * set starts again from empty: the queries in use come back through Apollo once each and are kept
+ * again, and other role sets' entries stay. A query not kept is answered by Apollo, never refused.
  */
 export class CompiledOperations {
   private readonly byName = new Map<string | null, Map<string, CompiledOperation>>();
   private size = 0;
-  constructor(private readonly max = 1000) {}
+  constructor(
+    private readonly budget = new CompiledBudget(),
+    private readonly max = 500,
+  ) {}
 
   get(operationName: string | null, query: string): CompiledOperation | undefined {
     return this.byName.get(operationName)?.get(query);
@@ -24,15 +41,27 @@ export class CompiledOperations {
   add(operationName: string | null, query: string, op: CompiledOperation): void {
     let m = this.byName.get(operationName);
     if (m?.has(query)) return;
-    // Past the bound, start again: the queries in use come back through Apollo once each.
-    if (this.size >= this.max) {
-      this.byName.clear();
-      this.size = 0;
+    if (this.size >= this.max || this.budget.used >= this.budget.max) {
+      this.clear();
       m = undefined;
+      // Every other role set holds the whole budget: keep nothing rather than take from them.
+      if (this.budget.used >= this.budget.max) return;
     }
     if (!m) this.byName.set(operationName, (m = new Map()));
     m.set(query, op);
     this.size++;
+    this.budget.used++;
+  }
+
+  /** Forgets every entry and gives them back to the budget (also when the role set's server is dropped). */
+  clear(): void {
+    this.budget.used -= this.size;
+    this.size = 0;
+    this.byName.clear();
+  }
+
+  get count(): number {
+    return this.size;
   }
 }
 

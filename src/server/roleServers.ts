@@ -5,7 +5,7 @@ import type { RequestContext } from '../graph';
 import type { Registry } from '../model';
 import type { PolicyEngine, RoleSetView } from '../policy';
 import { createFormatError, type Logger } from './formatError';
-import { CompiledOperations, createFastPipeline, type FastPipeline } from './fastPipeline';
+import { CompiledBudget, CompiledOperations, createFastPipeline, type FastPipeline } from './fastPipeline';
 import { createJitGateway } from './jitExecutor';
 import type { RoleSetApolloOptions } from './limits/requestGuards';
 import { buildGatewaySchema } from './schema';
@@ -45,13 +45,14 @@ export function createRoleServers(
   /** Off: Apollo answers every request (GatewayOptions.fastPipeline). */
   fastPipeline = true,
 ): RoleServers {
-  const servers = new Map<string, Promise<RoleSetServer & { schema: GraphQLSchema }>>();
+  const servers = new Map<string, Promise<RoleSetServer & { schema: GraphQLSchema; operations: CompiledOperations }>>();
   const formatError = createFormatError(log, requestIdOf);
+  const budget = new CompiledBudget();
   const build = async (view: RoleSetView) => {
     const schema = buildGatewaySchema(registry, view, policy, handWritten);
     const own = perRoleSet?.(view);
     const all = [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins, ...(own?.plugins ?? [])];
-    const operations = new CompiledOperations();
+    const operations = new CompiledOperations(budget);
     const apollo = new ApolloServer<RequestContext>({
       ...own,
       gateway: createJitGateway(schema, fastPipeline ? operations : undefined),
@@ -64,12 +65,17 @@ export function createRoleServers(
       logger: { debug: () => {}, info: () => {}, warn: (m) => log({ level: 'warn', msg: String(m) }), error: (m) => log({ level: 'error', msg: String(m) }) },
     });
     await apollo.start();
-    return { apollo, schema, fast: createFastPipeline({ schema, plugins: all, formatError, operations }) };
+    return { apollo, schema, operations, fast: createFastPipeline({ schema, plugins: all, formatError, operations }) };
   };
   const get = (view: RoleSetView) => {
     let s = servers.get(view.key);
     if (!s) {
-      if (servers.size >= MAX_ROLE_SETS) servers.delete(servers.keys().next().value!);
+      if (servers.size >= MAX_ROLE_SETS) {
+        const oldest = servers.keys().next().value!;
+        // Its compiled operations go back to the budget the other role sets share.
+        void servers.get(oldest)!.then((o) => o.operations.clear(), () => {});
+        servers.delete(oldest);
+      }
       s = build(view);
       s.catch(() => servers.delete(view.key));
       servers.set(view.key, s);
