@@ -28,6 +28,28 @@ const profiler = {
   },
 };
 
+/**
+ * Where a steady state allocates: V8's sampling heap profiler, keeping the samples of objects the
+ * young and old generation collections freed (without them it shows only what is still alive).
+ */
+const allocations = {
+  session: null,
+  async start() {
+    const inspector = require('node:inspector');
+    this.session = new inspector.Session();
+    this.session.connect();
+    this.post = (method, params) => new Promise((res, rej) => this.session.post(method, params, (e, r) => (e ? rej(e) : res(r))));
+    await this.post('HeapProfiler.enable');
+    await this.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  },
+  async stop(file) {
+    const { profile } = await this.post('HeapProfiler.stopSampling');
+    require('node:fs').writeFileSync(file, JSON.stringify(profile));
+    this.session.disconnect();
+    this.session = null;
+  },
+};
+
 function serveChild(name, start) {
   let close = null;
   let stopping = false;
@@ -50,6 +72,8 @@ function serveChild(name, start) {
     if (m && m.type === 'stop') stop('stop message');
     else if (m && m.type === 'profile-start') profiler.start().then(() => process.send({ type: 'profile-started' }));
     else if (m && m.type === 'profile-stop') profiler.stop(m.file).then(() => process.send({ type: 'profile-written', file: m.file }));
+    else if (m && m.type === 'alloc-start') allocations.start().then(() => process.send({ type: 'alloc-started' }));
+    else if (m && m.type === 'alloc-stop') allocations.stop(m.file).then(() => process.send({ type: 'alloc-written', file: m.file }));
   });
   start().then(
     ({ url, close: c }) => {

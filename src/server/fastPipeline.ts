@@ -1,4 +1,4 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener, type HTTPGraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener } from '@apollo/server';
 import Negotiator from 'negotiator';
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
@@ -75,8 +75,12 @@ export interface CompiledOperation {
   readonly compiled: CompiledQuery;
 }
 
-/** What the fast pipeline answered, in the shape of Apollo's answer: the HTTP layer writes both alike. */
-export type FastAnswer = HTTPGraphQLResponse & { body: { kind: 'complete'; string: string } };
+/** What the fast pipeline answered: Apollo's status and headers, and its body without the final newline (writeJsonLine adds it). */
+export interface FastAnswer {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly json: string;
+}
 
 type Listener = GraphQLRequestListener<RequestContext>;
 
@@ -228,7 +232,7 @@ async function respond(
   if (sending.length) await Promise.all(sending);
   if (!response.http.headers.has('content-type')) response.http.headers.set('content-type', contentType);
   const r = singleResult as ExecutionResult;
-  return { status: response.http.status ?? 200, headers: response.http.headers, body: { kind: 'complete', string: `${JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions })}\n` } };
+  return { status: response.http.status ?? 200, headers: response.http.headers, json: JSON.stringify({ errors: r.errors, data: r.data, extensions: r.extensions }) };
 }
 
 /** Apollo's normalizeAndFormatErrors for one error (without stack traces, which the gateway never sends). */

@@ -9,7 +9,7 @@ import { auditRefusedRequest } from './plugins/audit';
 import { logs, type Logger } from './logger';
 import type { RequestMetrics } from './plugins/metrics';
 import { healthBody } from './readiness';
-import { httpGraphQLRequestOf, INVALID_JSON, parseBody, readBody, writeHTTPGraphQLResponse } from './nodeHttpApollo';
+import { httpGraphQLRequestOf, INVALID_JSON, parseBody, readBody, writeHTTPGraphQLResponse, writeJsonLine } from './nodeHttpApollo';
 import type { RequestGuards } from './limits/requestGuards';
 import type { RoleServers } from './roleServers';
 
@@ -153,7 +153,7 @@ export function createHttpHandler(servers: RoleServers, runtime: Runtime, verifi
       const context = () => (ctx = Object.assign(createRequestContext(guard?.runtime ?? runtime, requestId, user, access, signal), { governance: opts.governance }) as GatewayContext);
       if (req.method === 'POST') {
         const fast = await server.fast.run(admitted.body, req.headers.accept, context);
-        if (fast) return await writeHTTPGraphQLResponse(res, fast, { 'x-request-id': requestId });
+        if (fast) return writeJsonLine(res, fast.status, fast.headers, fast.json, { 'x-request-id': requestId });
       }
       // Anything the fast pipeline declined (it had not run or recorded anything): Apollo, with a fresh context.
       const result = await server.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: httpGraphQLRequestOf(req, admitted.body, admitted.search), context: async () => context() });

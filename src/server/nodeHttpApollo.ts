@@ -62,6 +62,23 @@ export async function writeHTTPGraphQLResponse(res: http.ServerResponse, result:
   res.end();
 }
 
+/**
+ * Writes a JSON answer as Apollo writes its own (the JSON text, then a newline) from the JSON text
+ * alone: encoded straight into the buffer that is sent, where `json + '\n'` would first be copied
+ * into one flat string (a 20 KB copy per answer for a page of 200 rows).
+ */
+export function writeJsonLine(res: http.ServerResponse, status: number, headers: Iterable<[string, string]>, json: string, extraHeaders: Record<string, string> = {}): void {
+  const out: Record<string, string> = { ...extraHeaders };
+  for (const [k, v] of headers) out[k] = v;
+  const n = Buffer.byteLength(json, 'utf8');
+  const bytes = Buffer.allocUnsafe(n + 1);
+  bytes.write(json, 0, 'utf8');
+  bytes[n] = 0x0a;
+  out['content-length'] = String(n + 1);
+  res.writeHead(status, out);
+  res.end(bytes);
+}
+
 /** A request handler serving one Apollo Server at every path: the integration without the gateway's own concerns. */
 export function createApolloHandler<C extends BaseContext>(
   server: ApolloServer<C>,

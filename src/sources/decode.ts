@@ -17,6 +17,10 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
  */
 const WIRE_TIMESTAMP = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00|Z)?$/;
 export function wireTimestampToIso(v: string): string {
+  // The usual forms, checked by position without a regular expression: a match array and its
+  // captures per value were half of what a page of 200 rows allocated in decoding (bench Q2).
+  const fast = plainUtcTimestamp(v);
+  if (fast !== undefined) return fast;
   const m = WIRE_TIMESTAMP.exec(v);
   if (m) {
     const frac = m[3] ?? '';
@@ -24,6 +28,36 @@ export function wireTimestampToIso(v: string): string {
   }
   const d = new Date(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
   return Number.isNaN(d.getTime()) ? v : d.toISOString();
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** Which positions of `YYYY-MM-DD HH:MM:SS` hold digits (the others: '-', ' ' or 'T', ':'). */
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/**
+ * `YYYY-MM-DD[ T]HH:MM:SS[.f…][+00|Z]` (one to six fraction digits) → its ISO form, as the regular
+ * expression above would give it; undefined for anything else (the caller's general path).
+ */
+function plainUtcTimestamp(v: string): string | undefined {
+  const n = v.length;
+  if (n < 19 || n > 29) return undefined;
+  for (const i of DIGIT_AT) if (!isDigit(v.charCodeAt(i))) return undefined;
+  const sep = v.charCodeAt(10);
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84) || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
+  let i = 19;
+  let digits = 0;
+  if (i < n && v.charCodeAt(i) === 46) {
+    i++;
+    while (i < n && isDigit(v.charCodeAt(i))) i++;
+    digits = i - 20;
+    if (digits < 1 || digits > 6) return undefined;
+  }
+  const rest = n - i;
+  if (!(rest === 0 || (rest === 1 && v.charCodeAt(i) === 90) || (rest === 3 && v.charCodeAt(i) === 43 && v.charCodeAt(i + 1) === 48 && v.charCodeAt(i + 2) === 48))) return undefined;
+  const date = v.slice(0, 10);
+  const time = v.slice(11, 19);
+  if (digits === 3 || digits === 6) return `${date}T${time}${v.slice(19, 20 + digits)}Z`;
+  return `${date}T${time}.${v.slice(20, 20 + digits).padEnd(digits > 3 ? 6 : 3, '0')}Z`;
 }
 
 function pad(n: number, w = 2): string {

@@ -29,3 +29,39 @@ test.each([
 ])('decode %s', (_n, decode, raw, expected) => {
   expect(decode!(raw)).toEqual(expected);
 });
+
+/**
+ * The timestamp decoder checks the usual forms by position (no regular expression per value): on
+ * thousands of generated texts, valid and nearly valid, it must answer exactly what the regular
+ * expression and Date fallback it replaced answer.
+ */
+test('the positional timestamp path answers what the regular expression did, on generated texts', () => {
+  const RE = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00|Z)?$/;
+  const reference = (v: string): string => {
+    const m = RE.exec(v);
+    if (m) {
+      const frac = m[3] ?? '';
+      return `${m[1]}T${m[2]}.${frac.padEnd(frac.length > 3 ? 6 : 3, '0')}Z`;
+    }
+    const d = new Date(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return Number.isNaN(d.getTime()) ? v : d.toISOString();
+  };
+  let seed = 12345;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const digits = (k: number) => Array.from({ length: k }, () => String(rnd(10))).join('');
+  const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)];
+  let matched = 0;
+  for (let i = 0; i < 20000; i++) {
+    const date = `${pick(['2026', '1999', '0001', '20x6'])}${pick(['-', '/'])}${pick(['01', '12', '1a'])}-${pick(['05', '31'])}`;
+    const time = `${pick(['00', '23', '7'])}:${digits(2)}${pick([':', '.'])}${digits(2)}`;
+    const frac = pick(['', '.', `.${digits(1 + rnd(8))}`]);
+    const zone = pick(['', '+00', 'Z', '+02', '+05:30', 'z', ' ', '+0', '+000']);
+    let v = `${date}${pick([' ', 'T', '_'])}${time}${frac}${zone}`;
+    if (rnd(10) === 0) v = v.slice(0, rnd(v.length + 1));
+    if (RE.test(v)) matched++;
+    expect([v, timestampToIso(v)]).toEqual([v, reference(v)]);
+  }
+  // The generator reaches both sides: texts the fast path takes, and texts it must leave to the fallback.
+  expect(matched).toBeGreaterThan(500);
+  expect(matched).toBeLessThan(19000);
+});
