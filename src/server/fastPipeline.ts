@@ -90,8 +90,19 @@ export interface FastPipeline {
   /** Requests it answered (the rest went to Apollo). */
   readonly answered: number;
 }
-/** The hooks Apollo calls for a document found in its cache, and this pipeline calls the same way. */
-const HANDLED = new Set(['didResolveOperation', 'didEncounterErrors', 'willSendResponse']);
+/**
+ * Hooks this pipeline does not run: it runs didResolveOperation, didEncounterErrors and
+ * willSendResponse as Apollo does for a document found in its cache. A listener with any other hook
+ * (Apollo skips parsing and validation hooks for a cached document too: declining is the cautious side)
+ * sends the request to Apollo.
+ */
+const NOT_RUN = ['didResolveSource', 'parsingDidStart', 'validationDidStart', 'executionDidStart', 'responseForOperation', 'didEncounterSubsequentErrors', 'willSendSubsequentPayload'] as const;
+
+/** A listener with a hook this pipeline does not run (read as properties: a class's methods count too). */
+function needsApollo(l: Listener): boolean {
+  for (const hook of NOT_RUN) if (l[hook] !== undefined) return true;
+  return false;
+}
 
 const APPLICATION_JSON = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
@@ -175,7 +186,7 @@ export function createFastPipeline(o: {
     const listeners: Listener[] = [];
     for (const l of await Promise.all(withRequestHooks.map((p) => p.requestDidStart!(rc)))) {
       if (!l) continue;
-      for (const hook in l) if ((l as Record<string, unknown>)[hook] !== undefined && !HANDLED.has(hook)) return null;
+      if (needsApollo(l)) return null;
       listeners.push(l);
     }
     try {
