@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type http from 'node:http';
 import { csvFormat } from './export/csvFormat';
 import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS, type ExportQuery } from './export/exportQuery';
@@ -144,7 +143,17 @@ export function csvExportRoute(opts: { maxBodyBytes: number }): RouteHandler {
 async function write(res: http.ServerResponse, text: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (text && !res.write(text)) {
-    await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    // Both listeners go once either fires: a long download waits for 'drain' many times, and
+    // events.once left its 'close' (and 'error') listener behind each time.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   }
   return !res.destroyed;
 }
