@@ -2,7 +2,8 @@ import type http from 'node:http';
 import { csvFormat } from './export/csvFormat';
 import { prepareExportQuery, AFTER_VARIABLE, PAGE_ALIAS, type ExportQuery } from './export/exportQuery';
 import { ExportShapeError } from './export/ExportShapeError';
-import { readBody, ROLE_HEADER, sendJson, type RouteHandler } from './httpServer';
+import { ROLE_HEADER, sendJson, type RouteHandler } from './httpServer';
+import { readBody } from './nodeHttpApollo';
 
 /** Request headers a page request carries over from the caller: who asks, as which role, under which id. */
 const FORWARDED = ['authorization', ROLE_HEADER, 'x-request-id'] as const;

@@ -39,8 +39,6 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
-export { readBody } from './nodeHttpApollo';
-
 /** Header that narrows a request to one of its token's roles. */
 export const ROLE_HEADER = 'x-datagate-role';
 

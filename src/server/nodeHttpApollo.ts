@@ -46,8 +46,7 @@ export function httpGraphQLRequestOf(req: http.IncomingMessage, body: unknown, s
 
 /** Writes Apollo's answer: one `end()` with content-length for a complete body, chunks as they come otherwise. */
 export async function writeHTTPGraphQLResponse(res: http.ServerResponse, result: HTTPGraphQLResponse, extraHeaders: Record<string, string> = {}): Promise<void> {
-  const out: Record<string, string> = { ...extraHeaders };
-  for (const [k, v] of result.headers) out[k] = v;
+  const out = headersOf(result.headers, extraHeaders);
   if (result.body.kind === 'complete') {
     // Encoded once: Apollo's answer is a two-part string (JSON + newline) that measuring its bytes would
     // flatten into a copy, and writing it would encode it into a second one.
@@ -68,8 +67,7 @@ export async function writeHTTPGraphQLResponse(res: http.ServerResponse, result:
  * into one flat string (a 20 KB copy per answer for a page of 200 rows).
  */
 export function writeJsonLine(res: http.ServerResponse, status: number, headers: Iterable<[string, string]>, json: string, extraHeaders: Record<string, string> = {}): void {
-  const out: Record<string, string> = { ...extraHeaders };
-  for (const [k, v] of headers) out[k] = v;
+  const out = headersOf(headers, extraHeaders);
   const n = Buffer.byteLength(json, 'utf8');
   const bytes = Buffer.allocUnsafe(n + 1);
   bytes.write(json, 0, 'utf8');
@@ -77,6 +75,13 @@ export function writeJsonLine(res: http.ServerResponse, status: number, headers:
   out['content-length'] = String(n + 1);
   res.writeHead(status, out);
   res.end(bytes);
+}
+
+/** The answer's headers for writeHead: the caller's own first, then Apollo's. */
+function headersOf(headers: Iterable<[string, string]>, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...extra };
+  for (const [k, v] of headers) out[k] = v;
+  return out;
 }
 
 /** A request handler serving one Apollo Server at every path: the integration without the gateway's own concerns. */

@@ -77,6 +77,9 @@ export const decoders: Record<FieldType, Decoder | null> = {
     const s = String(v);
     if (ISO_UTC.test(s)) return s;
     // Text without a zone (SQLite, MySQL in a UTC session) is UTC.
+    // The usual zone-less forms by position first (wireTimestampToIso would run the expression twice).
+    const plain = plainUtcTimestamp(s);
+    if (plain !== undefined) return plain;
     if (WIRE_TIMESTAMP.test(s)) return wireTimestampToIso(s);
     const d = new Date(s);
     return Number.isNaN(d.getTime()) ? s : d.toISOString();

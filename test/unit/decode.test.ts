@@ -60,6 +60,9 @@ test('the positional timestamp path answers what the regular expression did, on 
     if (rnd(10) === 0) v = v.slice(0, rnd(v.length + 1));
     if (RE.test(v)) matched++;
     expect([v, timestampToIso(v)]).toEqual([v, reference(v)]);
+    // The DateTime decoder (SQLite and MySQL text) as it was: ISO kept, the expression's forms converted, else Date.
+    const asBefore = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) ? v : RE.test(v) ? reference(v) : Number.isNaN(new Date(v).getTime()) ? v : new Date(v).toISOString();
+    expect([v, decoders.DateTime!(v)]).toEqual([v, asBefore]);
   }
   // The generator reaches both sides: texts the fast path takes, and texts it must leave to the fallback.
   expect(matched).toBeGreaterThan(500);
