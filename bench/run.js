@@ -607,8 +607,10 @@ ${Object.entries(SCOPED_SQL)
 async function profileShape(shape, user) {
   const dir = path.join(__dirname, 'profiles');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `datagate-${shape}-${user}.cpuprofile`);
-  const server = await start('datagate');
+  // BENCH_PROFILE_SERVER=raw profiles the raw server instead, on the same load: where its time goes, for comparison.
+  const who = process.env.BENCH_PROFILE_SERVER === 'raw' ? 'raw' : 'datagate';
+  const file = path.join(dir, `${who}-${shape}-${user}.cpuprofile`);
+  const server = await start(who);
   const shapes = runRoles ? ctx.shapes.roles : ctx.shapes.raw;
   let result;
   try {
@@ -630,8 +632,8 @@ async function profileShape(shape, user) {
   const summary = summarizeProfile(file, { root: S.ROOT, top: 25 });
   const title = `${shape} as ${user} (${shapes[shape].title}): ${result.rps.toFixed(0)} req/s while profiled`;
   const md = profileMarkdown(summary, title, result.requests);
-  fs.writeFileSync(path.join(dir, `datagate-${shape}-${user}.md`), md);
-  log(`profile of ${shape} as ${user}: bench/profiles/datagate-${shape}-${user}.cpuprofile, summary in bench/profiles/datagate-${shape}-${user}.md`);
+  fs.writeFileSync(path.join(dir, `${who}-${shape}-${user}.md`), md);
+  log(`profile of ${shape} as ${user}: bench/profiles/${who}-${shape}-${user}.cpuprofile, summary in bench/profiles/${who}-${shape}-${user}.md`);
   process.stdout.write('\n' + md);
   return md;
 }

@@ -324,7 +324,7 @@ async function countAudit() {
   TOKENS = mintTokens();
   const port = await freePort();
   URL_ = `http://127.0.0.1:${port}/graphql`;
-  server = spawn('taskset', ['-c', String(S.SERVER_CPU), process.execPath, BIN, 'serve', '--config', CONFIG, '--port', String(port)], {
+  server = spawn('taskset', ['-c', String(S.SERVER_CPU), process.execPath, ...S.SERVER_NODE_ARGS, BIN, 'serve', '--config', CONFIG, '--port', String(port)], {
     cwd: ROOT,
     env: serverEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -7,6 +7,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { log } = require('./log');
+const { SERVER_NODE_ARGS } = require('./settings');
 
 const live = new Set();
 
@@ -64,7 +65,8 @@ function waitExit(child) {
  * Returns { url, pid, stop() }.
  */
 async function startServer(name, script, { cpu, env, nodeArgs = [], timeoutMs = 120_000 }) {
-  const child = spawnPinned(cpu, script, { env, nodeArgs, ipc: true });
+  // Every server runs with the same V8 settings (settings.js SERVER_NODE_ARGS), then its own flags.
+  const child = spawnPinned(cpu, script, { env, nodeArgs: [...SERVER_NODE_ARGS, ...nodeArgs], ipc: true });
   const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not report ready within ${timeoutMs / 1000} s`)), timeoutMs);
     child.once('message', (m) => {
