@@ -196,6 +196,18 @@ const qualitySchema = z.strictObject({
   runAtStart: z.boolean().default(true),
 });
 
+/**
+ * The result cache behind `@cached` (src/sources/ResultCache.ts): a query marked
+ * `query Q @cached(ttl: 60) { … }` may be answered from results of the same statements (same SQL
+ * text, same bound values: the same policy conditions) read at most `ttl` seconds ago.
+ */
+const cacheSchema = z.strictObject({
+  /** The longest any request may ask for: `@cached(ttl:)` above it is cut to it. 0 turns `@cached` off (every statement runs). */
+  maxTtl: duration.default(300_000),
+  /** Memory for cached rows, all sources together (an estimate); the least recently used go first. 0 turns `@cached` off. */
+  maxBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -251,6 +263,7 @@ export const configSchema = z.strictObject({
   audit: auditSchema.prefault({}),
   access: accessSchema.prefault({}),
   quality: qualitySchema.prefault({}),
+  cache: cacheSchema.prefault({}),
 });
 
 export type DatagateConfig = z.output<typeof configSchema>;
@@ -273,3 +286,4 @@ export type MetadataConfig = z.output<typeof metadataSchema>;
 export type AuditConfig = z.output<typeof auditSchema>;
 export type AccessConfig = z.output<typeof accessSchema>;
 export type QualityConfig = z.output<typeof qualitySchema>;
+export type CacheConfig = z.output<typeof cacheSchema>;

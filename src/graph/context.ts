@@ -5,7 +5,7 @@ import type { User } from '../identity';
 import type { Entity, Registry } from '../model';
 import { and, retentionCondition, type Condition } from '../planning';
 import type { PolicyEngine, UserAccess } from '../policy';
-import type { CancelSignal, Row, SourceAdapter } from '../sources';
+import type { CancelSignal, ResultCache, Row, SourceAdapter } from '../sources';
 
 /** What the gateway holds for its whole life: built once at start. */
 export interface Runtime {
@@ -16,6 +16,8 @@ export interface Runtime {
   /** Signs pagination cursors. */
   readonly cursorKey: Buffer;
   readonly policy: PolicyEngine;
+  /** Results of `@cached` requests (src/sources/ResultCache.ts); absent: `@cached` does nothing. */
+  readonly resultCache?: ResultCache;
 }
 
 /** One SQL statement the request ran: the raw material of lineage and audit. */
@@ -35,6 +37,8 @@ export interface QueryTrace {
   readonly counted?: number;
   /** Rows that reached the answer, when fewer than `rows` (a connection reads one row past its page). */
   readonly returned?: number;
+  /** Served from the result cache (`@cached`): how old the rows were, in ms. */
+  readonly cachedAgeMs?: number;
 }
 
 /** What a resolver tells `runPlan` about where its rows go, for lineage. */
@@ -66,6 +70,20 @@ export interface RequestContext {
    * still running are cancelled on their servers and their fields fail with the signal's reason.
    */
   readonly signal?: CancelSignal;
+  /** Set by `@cached` (src/server/plugins/cache.ts) before anything runs: this request may be answered from cached results. */
+  cache?: RequestCache;
+}
+
+/** What `@cached(ttl:, refresh:)` asked for, within the deployment's limit. */
+export interface RequestCache {
+  readonly ttlMs: number;
+  readonly refresh: boolean;
+  /**
+   * Retention is measured from here instead of `now`: the request's time rounded UP to the minute, so
+   * that the statements of one minute share their key. Rounding up can only hide a row that expires
+   * within that minute; it never shows an expired one.
+   */
+  readonly retentionNow: Date;
 }
 
 /** `user` is this request's own: `access` may be shared by users alike (same roles and attributes). */
@@ -75,10 +93,10 @@ export function createRequestContext(runtime: Runtime, requestId: string, user: 
 
 /** Rows of `entity` this request may read: the caller's policy AND the entity's retention period. */
 export function readableRows(ctx: RequestContext, entity: Entity): Condition {
-  return and(ctx.access.entity(entity.name).row, retentionCondition(entity, ctx.now));
+  return and(ctx.access.entity(entity.name).row, retentionCondition(entity, ctx.cache?.retentionNow ?? ctx.now));
 }
 
 /** Rows of `entity` this request may aggregate over: the aggregate right's condition AND retention. */
 export function aggregatableRows(ctx: RequestContext, entity: Entity): Condition {
-  return and(ctx.access.entity(entity.name).aggregate, retentionCondition(entity, ctx.now));
+  return and(ctx.access.entity(entity.name).aggregate, retentionCondition(entity, ctx.cache?.retentionNow ?? ctx.now));
 }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { DatagateError, ErrorCode, invariant } from '../errors';
 import type { Entity } from '../model';
 import { and, inKeys, not, or, type AggregatePlan, type Condition, type Plan, type SelectPlan } from '../planning';
-import type { Row } from '../sources';
+import type { CacheUse, Row } from '../sources';
 import type { RequestContext, TraceLabel } from './context';
 
 /**
@@ -27,7 +27,8 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
   const source = ctx.runtime.sources.get(plan.entity.source);
   invariant(source, `no adapter for source ${plan.entity.source}`);
   const started = performance.now();
-  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan, ctx.signal && { signal: ctx.signal });
+  const cache = cacheUseOf(ctx, plan.entity, label);
+  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan, cache ? { signal: ctx.signal, cache } : ctx.signal && { signal: ctx.signal });
   ctx.trace.push({
     source: source.name,
     entity: plan.entity.name,
@@ -40,8 +41,26 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
     lookup: label?.lookup,
     counted: plan.kind === 'count' ? Number(rows[0]?.count ?? 0) : undefined,
     returned: label?.page !== undefined && rows.length > label.page ? label.page : undefined,
+    cachedAgeMs: cache?.ageMs || undefined,
   });
   return rows;
+}
+
+/**
+ * How a statement of a `@cached` request uses the result cache: within the entity's own bound
+ * (`cache.maxTtl` in the model; 0 never). A cached answer is what the caller's policy allowed when
+ * its rows were read, at most ttl ago: the policy's conditions (and the caller's attributes in them)
+ * are in the statement's key, and a same-source condition ran inside the cached statement.
+ * Cross-source lookups run every time: they are key lookups, cheap to run fresh, and the keys they
+ * find are bound values of the statement they feed, so that statement is found again only for the
+ * same keys.
+ */
+function cacheUseOf(ctx: RequestContext, entity: Entity, label: TraceLabel | undefined): CacheUse | undefined {
+  const store = ctx.runtime.resultCache;
+  if (!ctx.cache || !store?.enabled || label?.lookup) return undefined;
+  const ttlMs = entity.cacheMaxTtlMs === undefined ? ctx.cache.ttlMs : Math.min(ctx.cache.ttlMs, entity.cacheMaxTtlMs);
+  if (ttlMs <= 0) return undefined;
+  return { store, ttlMs, refresh: ctx.cache.refresh };
 }
 
 /** What SQL gives for an aggregate over no rows: count 0, every other aggregate null. */

@@ -21,7 +21,7 @@ import type { QueryTrace, RequestContext } from './context';
  *   (`aggregate`) or keys (`lookup`); `read`: rows read, when more (a connection reads one past its page).
  * - `masks`: masks applied to the selected fields; `policy`: the roles whose rules admitted the
  *   rows, those rules (role, file, line) and the row condition in words; `retention`, when the
- *   entity has one.
+ *   entity has one; `cachedAgeSeconds`, when rows came from the result cache (`@cached`): how old.
  */
 export interface LineageEntry {
   readonly path: string;
@@ -38,6 +38,8 @@ export interface LineageEntry {
   readonly masks?: readonly { readonly field: string; readonly mask: MaskKind; readonly conditional?: true }[];
   readonly policy?: LineagePolicy;
   readonly retention?: string;
+  /** Served (in part) from the result cache of a `@cached` request: the age of the oldest rows used, in seconds. */
+  readonly cachedAgeSeconds?: number;
 }
 
 export interface LineagePolicy {
@@ -64,6 +66,7 @@ interface Acc {
   read: number;
   statements: number;
   for?: string;
+  cachedAgeMs?: number;
 }
 
 /** The lineage of one response, from the statements its request ran (`ctx.trace`). */
@@ -84,6 +87,7 @@ export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'run
     g.rows += used(t);
     g.read += t.rows;
     g.statements++;
+    if (t.cachedAgeMs !== undefined) g.cachedAgeMs = Math.max(g.cachedAgeMs ?? 0, t.cachedAgeMs);
   }
   const out = [...groups.values()];
   // Statements of one request run concurrently and finish in any order: the entries do not follow
@@ -142,6 +146,7 @@ function entryOf(access: UserAccess, g: Acc): LineageEntry {
     ...(part.masks ? { masks: part.masks } : {}),
     ...(part.policy ? { policy: part.policy } : {}),
     ...(part.retention !== undefined ? { retention: part.retention } : {}),
+    ...(g.cachedAgeMs !== undefined ? { cachedAgeSeconds: Math.round(g.cachedAgeMs / 100) / 10 } : {}),
   };
 }
 

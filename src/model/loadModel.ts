@@ -72,6 +72,11 @@ export function buildModel(parsed: YamlFile[], sourceNames: readonly string[]): 
       else if (rf.type !== 'DateTime' && rf.type !== 'Date') at(['retention', 'column'], `expected a DateTime or Date field, found ${rf.type}`);
       if (keepMs !== undefined && rf) retention = Object.freeze({ column: input.retention.column, keepMs, keep: input.retention.keep });
     }
+    let cacheMaxTtlMs: number | undefined;
+    if (input.cache) {
+      cacheMaxTtlMs = parseDuration(input.cache.maxTtl);
+      if (cacheMaxTtlMs === undefined) at(['cache', 'maxTtl'], `expected a duration such as 30s or 5m (0: never cached), found ${JSON.stringify(input.cache.maxTtl)}`);
+    }
     const singular = lowerFirst(name);
     const plural = input.plural ?? pluralize(singular);
     for (const [root, suffix] of [[singular, ''], [plural, ''], [plural, 'Connection'], [plural, 'Aggregate']] as const) {
@@ -92,6 +97,7 @@ export function buildModel(parsed: YamlFile[], sourceNames: readonly string[]): 
       classification: Object.freeze([...input.classification]),
       catalog: Object.freeze({ ...input.catalog }),
       retention,
+      ...(cacheMaxTtlMs !== undefined ? { cacheMaxTtlMs } : {}),
       checks: Object.freeze(input.checks.map((c) => Object.freeze({ ...c }))),
       fields,
       relationships: new Map(),

@@ -45,6 +45,8 @@ export const entitySchema = z.strictObject({
   classification: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'classes are lower-case words such as pii or financial')).default([]),
   catalog: z.strictObject({ showFields: z.boolean().default(true) }).prefault({}),
   retention: z.strictObject({ column: z.string(), keep: z.string() }).optional(),
+  /** The longest a `@cached` request may be answered from cached rows of this entity (`30s`, `5m`; `0` never): the owner's freshness bound. Default: the deployment's cache.maxTtl. */
+  cache: z.strictObject({ maxTtl: z.union([z.string(), z.number()]) }).optional(),
   checks: z.array(z.record(z.string(), z.unknown())).default([]),
   fields: z.record(graphqlName, fieldSchema).refine((o) => Object.keys(o).length > 0, 'expected at least one field'),
   relationships: z.record(graphqlName, relationshipSchema).default({}),

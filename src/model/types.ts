@@ -59,6 +59,8 @@ export interface Entity {
   readonly classification: readonly string[];
   readonly catalog: CatalogSettings;
   readonly retention?: { readonly column: string; readonly keepMs: number; readonly keep: string };
+  /** `cache.maxTtl` of the model, in ms: the oldest cached rows of this entity a `@cached` request may get (0: never cached). Unset: the deployment's limit. */
+  readonly cacheMaxTtlMs?: number;
   readonly checks: readonly Record<string, unknown>[];
   readonly fields: ReadonlyMap<string, Field>;
   readonly relationships: ReadonlyMap<string, Relationship>;

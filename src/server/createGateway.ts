@@ -12,13 +12,13 @@ import type { RequestContext, Runtime } from '../graph';
 import { AuthenticationError, createTokenVerifier, type TokenVerifier } from '../identity';
 import { loadModel } from '../model';
 import { createPolicyEngine, loadPolicies } from '../policy';
-import { connectSources, type SourceAdapter } from '../sources';
+import { connectSources, ResultCache, type SourceAdapter } from '../sources';
 import { insertAuditRecords } from '../store';
 import { openMetadataStore } from '../store/openMetadataStore';
 import { createErrorRequests, type Logger } from './formatError';
 import { createLogger, logLevelOf } from './logger';
 import { metricsPlugin, RequestMetrics } from './plugins/metrics';
-import { instrumentSources } from './sourceMetrics';
+import { instrumentSources, resultCacheMetrics } from './sourceMetrics';
 import { consoleRoute, defaultConsoleDir } from './consoleAssets';
 import { csvExportRoute } from './csvExport';
 import { demoSignInRoutes } from './demoSignIn';
@@ -28,6 +28,7 @@ import { readyRoute } from './readiness';
 import { auditPlugin } from './plugins/audit';
 import { lineagePlugin } from './plugins/lineage';
 import { qualityPlugin } from './plugins/quality';
+import { cachePlugin } from './plugins/cache';
 import { createRequestGuards } from './limits/requestGuards';
 import { createRoleServers, type RoleServers } from './roleServers';
 import { buildHandWrittenSchema } from './schema';
@@ -110,6 +111,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const metrics = createMetricsRegistry();
     // Statement latency and errors per source, pool and breaker gauges: every part below sees the instrumented adapters.
     sources = instrumentSources(sources, metrics);
+    const resultCache = new ResultCache(config.cache.maxBytes, config.cache.maxTtl);
+    resultCacheMetrics(resultCache, metrics);
     const runtime: Runtime = {
       registry,
       sources,
@@ -117,6 +120,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       limits: config.limits,
       cursorKey: config.server.cursorSecret ? Buffer.from(config.server.cursorSecret) : randomBytes(32),
       policy,
+      resultCache,
     };
     const access = createAccessBook(store, registry, policy, { pollIntervalMs: config.access.pollInterval, maxDays: config.access.maxDays, log });
     await access.start();
@@ -131,7 +135,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const governance: Governance = { store, metrics, access, quality, audit, rowEstimate: createRowEstimates(sources) };
     const requestMetrics = new RequestMetrics(metrics);
     const errorRequests = createErrorRequests();
-    const plugins: ApolloServerPlugin<RequestContext>[] = [errorRequests.plugin, metricsPlugin(requestMetrics, log), auditPlugin(audit), qualityPlugin(quality), lineagePlugin()];
+    const plugins: ApolloServerPlugin<RequestContext>[] = [errorRequests.plugin, metricsPlugin(requestMetrics, log), auditPlugin(audit), qualityPlugin(quality), lineagePlugin(), cachePlugin(resultCache)];
     let closing = false;
     const routes = new Map<string, RouteHandler>([
       ['/metrics', metricsRoute(metrics)],

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, specifiedDirectives, type GraphQLFieldConfigMap } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AccessRequestResolver } from '../../resolvers/AccessRequestResolver';
 import { AccessResolver } from '../../resolvers/AccessResolver';
@@ -10,6 +10,7 @@ import { QualityResolver } from '../../resolvers/QualityResolver';
 import { buildDataQueryFields, type RequestContext } from '../graph';
 import type { Registry } from '../model';
 import type { PolicyEngine, RoleSetView } from '../policy';
+import { CachedDirective } from './plugins/cache';
 
 /** The hand-written API (type-graphql resolvers): the same for every role, built once. */
 export function buildHandWrittenSchema(): Promise<GraphQLSchema> {
@@ -31,5 +32,5 @@ export function buildGatewaySchema(registry: Registry, view: RoleSetView, policy
   });
   const mutation = handWritten.getMutationType() ?? undefined;
   const extraTypes = Object.values(handWritten.getTypeMap()).filter((t) => !t.name.startsWith('__') && t.name !== 'Query' && t.name !== 'Mutation');
-  return new GraphQLSchema({ query, mutation, types: extraTypes });
+  return new GraphQLSchema({ query, mutation, types: extraTypes, directives: [...specifiedDirectives, CachedDirective] });
 }

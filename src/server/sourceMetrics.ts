@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { FastHistogram } from './fastMetrics';
 import { isDatagateError } from '../errors';
-import type { SourceAdapter } from '../sources';
+import type { ResultCache, SourceAdapter } from '../sources';
 
 const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -127,4 +127,33 @@ export function instrumentSources(sources: ReadonlyMap<string, SourceAdapter>, r
     out.set(key, wrapped);
   }
   return out;
+}
+
+/** The result cache behind `@cached`, read at scrape time. */
+export function resultCacheMetrics(cache: ResultCache, registry: Registry): void {
+  const gauge = (name: string, help: string, read: (s: ReturnType<ResultCache['stats']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(cache.stats()));
+      },
+    });
+  gauge('datagate_result_cache_entries', 'Statement results kept for @cached requests.', (s) => s.entries);
+  gauge('datagate_result_cache_bytes', 'Estimated memory of the kept results (cache.maxBytes bounds it).', (s) => s.bytes);
+  // Counts kept by the cache itself, set at scrape time (a counter that only ever grows).
+  const counter = (name: string, help: string, read: (s: ReturnType<ResultCache['stats']>) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(cache.stats()));
+      },
+    });
+  counter('datagate_result_cache_hits_total', 'Statements of @cached requests answered from kept results (or from an identical statement already running).', (s) => s.hits);
+  counter('datagate_result_cache_misses_total', 'Statements of @cached requests that ran (nothing fresh enough was kept, or refresh).', (s) => s.misses);
+  counter('datagate_result_cache_evictions_total', 'Kept results dropped for memory or age.', (s) => s.evictions);
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../config';
 import type { Plan } from '../planning';
 import type { BreakerState } from './CircuitBreaker';
+import type { ResultCache } from './ResultCache';
 
 /** The SQL engine that actually answers; a `mysql`-dialect source runs on SQLite when embedded. */
 export type Engine = 'postgres' | 'mysql' | 'sqlite';
@@ -47,6 +48,16 @@ export interface RunOptions {
    * KILL QUERY, both from a connection of their own). Embedded engines have nothing to cancel.
    */
   readonly signal?: CancelSignal;
+  /** `execute` only: serve the result from (and keep it in) the gateway's result cache (a request marked `@cached`). */
+  readonly cache?: CacheUse;
+}
+
+/** How one statement of a `@cached` request uses the result cache; `ageMs` is set by `execute`: how old the rows are (0: just read). */
+export interface CacheUse {
+  readonly store: ResultCache;
+  readonly ttlMs: number;
+  readonly refresh: boolean;
+  ageMs?: number;
 }
 
 /** A source's load and health right now, cheap enough to read on every metrics scrape. */

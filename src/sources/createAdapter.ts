@@ -7,6 +7,7 @@ import type { BreakerOptions } from './CircuitBreaker';
 import { createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
 import { createRowDecoder, decodeAggregate } from './decode';
 import type { CancelSignal, CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
+import { resultKey } from './ResultCache';
 import { compilePlan } from './sql/compile';
 import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
@@ -52,6 +53,28 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     if (d === undefined) decoders.set(key, (d = createRowDecoder(entity, fields, needed)));
     return d;
   };
+  const decodeResult = (plan: Plan, rows: Row[]): Row[] => {
+    switch (plan.kind) {
+      case 'select': {
+        const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
+        if (decode) for (const r of rows) decode(r);
+        return rows;
+      }
+      case 'count':
+        return rows.map((r) => ({ count: Number(r.count) }));
+      case 'aggregate': {
+        const groupDecode = decoderFor(plan.entity, plan.groupBy);
+        return rows.map((r) => {
+          groupDecode?.(r);
+          for (const a of plan.aggregates) {
+            const field = a.field ? plan.entity.fields.get(a.field) : undefined;
+            r[a.alias] = decodeAggregate(a.fn, field?.type, r[a.alias], field?.scale);
+          }
+          return r;
+        });
+      }
+    }
+  };
   let statements = 0;
   const runner = createStatementRunner({ source: name, knex, run: parts.run, ...parts.guard, cancel: parts.cancel, discard: parts.discard });
 
@@ -82,30 +105,17 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     stats: runner.stats,
     async execute(plan, opts) {
       const { p, values } = preparedFor(plan);
+      const bound = p.bind(values);
       // Rows by key or page: a named statement, parsed once per connection, whose plan PostgreSQL may
       // cache. Aggregates and counts scan what the filter leaves, and the best plan depends on the values
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
-      const rows = await run(p.sql, p.bind(values), plan.kind === 'select' ? p.name : '', opts?.signal);
-      switch (plan.kind) {
-        case 'select': {
-          const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
-          if (decode) for (const r of rows) decode(r);
-          return rows;
-        }
-        case 'count':
-          return rows.map((r) => ({ count: Number(r.count) }));
-        case 'aggregate': {
-          const groupDecode = decoderFor(plan.entity, plan.groupBy);
-          return rows.map((r) => {
-            groupDecode?.(r);
-            for (const a of plan.aggregates) {
-              const field = a.field ? plan.entity.fields.get(a.field) : undefined;
-              r[a.alias] = decodeAggregate(a.fn, field?.type, r[a.alias], field?.scale);
-            }
-            return r;
-          });
-        }
-      }
+      const statement = async () => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', opts?.signal));
+      const cache = opts?.cache;
+      const key = cache && resultKey(name, p.sql, bound);
+      if (!cache || key === undefined) return statement();
+      const { rows, ageMs } = await cache.store.through(key, cache.ttlMs, cache.refresh, statement);
+      cache.ageMs = ageMs;
+      return rows;
     },
     async ping() {
       await run('select 1', [], '');

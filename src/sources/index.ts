@@ -1,4 +1,5 @@
-export type { SourceAdapter, Capabilities, CancelSignal, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
+export type { SourceAdapter, Capabilities, CacheUse, CancelSignal, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
+export { ResultCache } from './ResultCache';
 export type { BreakerState } from './CircuitBreaker';
 export { connectSource, connectSources } from './connectSource';
 export { classifySourceError } from './classifyError';

@@ -136,6 +136,24 @@ customer: { source: s }
     expect(semantic.length).toBeGreaterThanOrEqual(8);
   });
 
+  test("an entity's cache.maxTtl is a duration (0: never cached)", () => {
+    const withCache = (v: string) => `
+A:
+  source: s
+  table: a
+  key: id
+  cache: { maxTtl: ${v} }
+  fields:
+    id: { type: Int }
+`;
+    expect(buildModel([parseYaml('m.yaml', withCache('30s'))], ['s']).entity('A').cacheMaxTtlMs).toBe(30_000);
+    expect(buildModel([parseYaml('m.yaml', withCache('0'))], ['s']).entity('A').cacheMaxTtlMs).toBe(0);
+    expect(buildModel([parseYaml('m.yaml', withCache('0').replace('  cache: { maxTtl: 0 }\n', ''))], ['s']).entity('A').cacheMaxTtlMs).toBeUndefined();
+    expect(problemsOf(() => buildModel([parseYaml('m.yaml', withCache('soon'))], ['s']))).toEqual([
+      expect.stringMatching(/^m\.yaml:6 A\.cache\.maxTtl: expected a duration such as 30s or 5m \(0: never cached\), found "soon"/),
+    ]);
+  });
+
   test('an entity declared in two files, and an empty model folder', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dg-model-'));
     mkdirSync(path.join(dir, 'schema'));
