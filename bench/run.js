@@ -45,7 +45,7 @@ const PGL = require('./lib/postgraphile');
 
 const list = (v) => (v ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 const lowerList = (v) => list(v).map((s) => s.toLowerCase());
-const selected = list(process.env.BENCH_SHAPES).length ? list(process.env.BENCH_SHAPES) : Object.keys(SHAPES);
+const selected = list(process.env.BENCH_SHAPES).length ? list(process.env.BENCH_SHAPES) : Object.keys(SHAPES).filter((s) => !SHAPES[s].optIn);
 for (const s of selected) if (!SHAPES[s]) throw new Error(`BENCH_SHAPES: unknown shape ${s} (known: ${Object.keys(SHAPES).join(', ')})`);
 const profileShapes = list(process.env.BENCH_PROFILE);
 for (const s of profileShapes) if (!SHAPES[s]) throw new Error(`BENCH_PROFILE: unknown shape ${s}`);

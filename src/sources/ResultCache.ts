@@ -66,7 +66,10 @@ export class ResultCache {
       }
     }
     this.counts.misses++;
+    // The caller that ran the statement keeps its own rows; the cache and the waiters get copies.
+    let own: Row[] = [];
     const job = load().then((rows) => {
+      own = rows;
       const e: Entry = { rows: copy(rows), at: this.clock(), size: sizeOf(rows) };
       this.store(key, e);
       return e;
@@ -76,8 +79,8 @@ export class ResultCache {
       if (this.pending.get(key) === job) this.pending.delete(key);
     };
     job.then(clear, clear);
-    const e = await job;
-    return { rows: copy(e.rows), ageMs: 0 };
+    await job;
+    return { rows: own, ageMs: 0 };
   }
 
   /** Drops everything (tests, and a deployment that wants fresh answers now). */

@@ -57,13 +57,14 @@ export function Requests() {
     gql<{ mine: Req[]; toDecide: Req[] }>(`query ConsoleRequests { mine: accessRequests(scope: mine) { ${FIELDS} } toDecide: accessRequests(scope: toDecide) { ${FIELDS} } }`)
       .then(async (r) => {
         await withRevokeComments([r.data.mine, r.data.toDecide]);
-        setMine(r.data.mine);
-        setToDecide(r.data.toDecide);
         // A grant approved (or ended) since the session read the caller's schema: read it again, so
         // "Open … as a table" opens what the caller may read now, not what they could at sign-in.
+        // Before the cards change: the page never shows a grant ended while the header still lists it.
         const approved = new Set(r.data.mine.filter((q) => q.status === 'approved' && Date.parse(q.expiresAt!) > Date.now()).map((q) => q.id));
         const held = new Set(me.roles.filter((x) => x.startsWith('grant:')).map((x) => x.slice('grant:'.length)));
         if ([...approved].some((id) => !held.has(id)) || [...held].some((id) => !approved.has(id))) await refresh();
+        setMine(r.data.mine);
+        setToDecide(r.data.toDecide);
       })
       .catch(setError);
   };
