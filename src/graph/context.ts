@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import type { FieldNode } from 'graphql';
 import type { LimitsConfig, SourceConfig } from '../config';
 import type { User } from '../identity';
-import type { Entity, Registry } from '../model';
+import type { Entity, Registry, Relationship } from '../model';
 import { and, retentionCondition, type Condition } from '../planning';
 import type { PolicyEngine, UserAccess } from '../policy';
 import type { CancelSignal, ResultCache, Row, SourceAdapter } from '../sources';
@@ -47,6 +47,14 @@ export interface TraceLabel {
   /** A page of this many rows: the statement reads one more to learn whether a next page exists. */
   readonly page?: number;
   readonly lookup?: QueryTrace['lookup'];
+  /** A relationship's load: where its parents' rows sit in the answer, and the relationship from them. */
+  readonly parent?: { readonly path: string; readonly relationship: Relationship };
+}
+
+/** The condition the rows at one response path were read under (null: statements there differed). */
+export interface ReadUnder {
+  readonly entity: Entity;
+  readonly where: Condition;
 }
 
 /** Per request: loaders never outlive it, so no cache crosses users or requests. */
@@ -70,6 +78,12 @@ export interface RequestContext {
    * still running are cancelled on their servers and their fields fail with the signal's reason.
    */
   readonly signal?: CancelSignal;
+  /**
+   * Per response path, the condition its rows were read under (select statements only, lookups left
+   * out): a relationship's cross-source policy lookup may be proven unnecessary by its parents' own
+   * condition (graph/execute.ts). Created on first use.
+   */
+  readUnder?: Map<string, ReadUnder | null>;
   /** Set by `@cached` (src/server/plugins/cache.ts) before anything runs: this request may be answered from cached results. */
   cache?: RequestCache;
 }

@@ -46,7 +46,7 @@ export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): D
         offset: q.relationship.many ? q.offset : undefined,
         partition: { fields: remote, keys: tuples },
       };
-      const rows = await runPlan(ctx, plan, { path: q.path });
+      const rows = await runPlan(ctx, plan, { path: q.path, parent: { path: parentPath(q.path), relationship: q.relationship } });
       const groups = new Map<string, Row[]>();
       for (const r of rows) {
         const k = keyString(remote.map((f) => r[f]));
@@ -63,4 +63,10 @@ export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): D
   );
   ctx.loaders.set(id, loader);
   return loader;
+}
+
+/** `customers.orders` → `customers`: where the rows whose keys a relationship's load takes sit. */
+function parentPath(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? '' : path.slice(0, dot);
 }

@@ -57,3 +57,53 @@ export function not(item: Condition): Condition {
 export function inKeys(fields: readonly string[], values: readonly (readonly unknown[])[]): Condition {
   return values.length === 0 ? FALSE : { kind: 'in', fields, values, negate: false };
 }
+
+/**
+ * Whether every row that satisfies `premise` satisfies `conclusion`, proven the simple way: each
+ * conjunct of `conclusion` appears, structurally equal, among the conjuncts of `premise`. False
+ * when unsure (it never guesses: a policy decision may rest on it).
+ */
+export function implies(premise: Condition, conclusion: Condition): boolean {
+  if (conclusion.kind === 'true') return true;
+  const have = premise.kind === 'and' ? premise.items : [premise];
+  const need = conclusion.kind === 'and' ? conclusion.items : [conclusion];
+  return need.every((n) => have.some((h) => sameCondition(h, n)));
+}
+
+/** Structural equality: same kinds, fields, operators and values; relationships and entities by identity. */
+export function sameCondition(a: Condition, b: Condition): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'true':
+    case 'false':
+      return b.kind === a.kind;
+    case 'and':
+    case 'or':
+      return b.kind === a.kind && a.items.length === b.items.length && a.items.every((x, i) => sameCondition(x, b.items[i]));
+    case 'not':
+      return b.kind === 'not' && sameCondition(a.item, b.item);
+    case 'compare':
+      return b.kind === 'compare' && a.op === b.op && a.field === b.field && sameValue(a.value, b.value);
+    case 'in':
+      return (
+        b.kind === 'in' &&
+        a.negate === b.negate &&
+        sameValue(a.fields, b.fields) &&
+        a.values.length === b.values.length &&
+        a.values.every((t, i) => sameValue(t, b.values[i]))
+      );
+    case 'isNull':
+      return b.kind === 'isNull' && a.field === b.field && a.isNull === b.isNull;
+    case 'like':
+      return b.kind === 'like' && a.field === b.field && a.pattern === b.pattern && a.caseInsensitive === b.caseInsensitive;
+    case 'related':
+      return b.kind === 'related' && a.relationship === b.relationship && a.target === b.target && sameCondition(a.where, b.where);
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  return false;
+}

@@ -15,6 +15,13 @@ rules:
   - { action: read, subject: Customer, conditions: { rep_id: "\${user.employeeId}" } }
   - { action: [read, aggregate], subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
 `,
+  // Every customer of her region, the orders of her own customers only: the parents prove nothing.
+  'regional.yaml': `
+role: regional
+rules:
+  - { action: read, subject: Customer, conditions: { region: "\${user.region}" } }
+  - { action: read, subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
+`,
 };
 
 const data = fixtureData();
@@ -52,7 +59,8 @@ describe.each(['postgres', 'mysql'] as const)('cross-source policy conditions on
     expect(Math.round(Number(d.ordersAggregate[0].sum.amount) * 100)).toBe(cents);
   });
 
-  test("a relationship load asks the other source only about its parents' keys", async () => {
+  /** Runs the query as `as`, and returns its answer with the statements each source got (bindings flattened). */
+  async function traced(query: string, as: string) {
     const statements: { source: string; bindings: unknown[] }[] = [];
     const listeners: [any, (q: { bindings: unknown[] }) => void][] = [];
     for (const s of gw.runtime.sources.values()) {
@@ -60,22 +68,39 @@ describe.each(['postgres', 'mysql'] as const)('cross-source policy conditions on
       s.knex.on('query', fn);
       listeners.push([s.knex, fn]);
     }
-    let d;
     try {
-      d = await q('{ customers(limit: 5, orderBy: [{id: ASC}]) { id orders(orderBy: [{id: ASC}]) { id customer_id } } }');
+      const r = await postGraphQL(url, query, undefined, bearer(as));
+      expect(r.body.errors).toBeUndefined();
+      return { d: r.body.data, crm: statements.filter((s) => s.source === 'crm'), sales: statements.filter((s) => s.source === 'sales') };
     } finally {
       for (const [k, fn] of listeners) k.removeListener('query', fn);
     }
+  }
+
+  test("a relationship load whose parents were read under the same condition asks the other source nothing more", async () => {
+    const { d, crm, sales } = await traced('{ customers(limit: 5, orderBy: [{id: ASC}]) { id orders(orderBy: [{id: ASC}]) { id customer_id } } }', token);
     const five = [...mine].sort((a, b) => a - b).slice(0, 5);
     expect(d.customers.map((c: { id: number }) => c.id)).toEqual(five);
     for (const c of d.customers) expect(c.orders.map((o: { id: number }) => o.id)).toEqual(myOrders.filter((o) => o.customer_id === c.id).map((o) => o.id));
+    // crm: the customers only. Read under "rep is me", they prove the orders' "customer's rep is me".
+    expect(crm).toHaveLength(1);
+    expect(sales).toHaveLength(1);
+  });
+
+  test("a relationship load asks the other source only about its parents' keys", async () => {
+    // EU's customers are rep 1's, or have none (fixtureData).
+    const regional = await mintToken({ sub: 'rui', roles: ['regional'], employee_id: 1, region: 'EU' });
+    const eu = data.customers.filter((c) => c.region === 'EU');
+    const { d, crm, sales } = await traced('{ customers(limit: 5, orderBy: [{id: ASC}]) { id orders(orderBy: [{id: ASC}]) { id customer_id } } }', regional);
+    const five = eu.slice(0, 5).map((c) => c.id);
+    expect(d.customers.map((c: { id: number }) => c.id)).toEqual(five);
+    for (const c of d.customers) expect(c.orders.map((o: { id: number }) => o.id)).toEqual(eu.find((e) => e.id === c.id)!.rep_id === 1 ? data.orders.filter((o) => o.customer_id === c.id).map((o) => o.id) : []);
     // crm: the customers, then the key lookup for the orders' policy, restricted to those five parents.
-    const crm = statements.filter((s) => s.source === 'crm');
     expect(crm).toHaveLength(2);
     const bound = new Set(crm[1].bindings.map(Number));
     for (const id of five) expect(bound.has(id)).toBe(true);
-    expect([...mine].filter((id) => !five.includes(id) && bound.has(id))).toEqual([]);
-    expect(statements.filter((s) => s.source === 'sales')).toHaveLength(1);
+    expect(eu.map((c) => c.id).filter((id) => !five.includes(id) && bound.has(id))).toEqual([]);
+    expect(sales).toHaveLength(1);
   });
 
   test('a condition that no row can meet answers without asking the source', async () => {

@@ -1,0 +1,106 @@
+import type { Gateway } from '../../src/server';
+import { setupEngine, type EngineSetup } from '../support/engines';
+import { fixtureData, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
+import { postGraphQL } from '../support/gql';
+import { bearer, mintToken } from '../support/tokens';
+
+/**
+ * A relationship's cross-source policy lookup is skipped when the parents' own read condition
+ * proves it (graph/execute.ts provenByParents), and runs whenever it does not. crm (customers) on
+ * PostgreSQL, sales (orders) on MariaDB; an order is readable when its customer's rep is the caller
+ * (a condition across the two sources). Every answer is held to the fixture's data.
+ */
+
+const POLICIES: Record<string, string> = {
+  ...MASKED_REP_POLICIES,
+  // Reads every customer of her region, but only the orders of her own customers.
+  'regional.yaml': `
+role: regional
+rules:
+  - { action: read, subject: Customer, fields: [id, region, rep_id], conditions: { region: "\${user.region}" } }
+  - { action: read, subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
+`,
+};
+
+const data = fixtureData();
+let engine: EngineSetup;
+let gw: Gateway;
+let url: string;
+let rep: string;
+let regional: string;
+
+beforeAll(async () => {
+  const a = await setupEngine('postgres', data);
+  const b = await setupEngine('mysql', data);
+  engine = { sources: { crm: a.sources.crm, sales: b.sources.sales }, cleanup: async () => void (await Promise.allSettled([a.cleanup(), b.cleanup()])) };
+  ({ gw, url } = await startGateway(engine.sources, { policies: POLICIES, extraConfig: TEST_IDENTITY }));
+  rep = await mintToken({ sub: 'ana', roles: ['rep'], employee_id: 2 });
+  // EU's customers are rep 1's, or have no rep (fixtureData).
+  regional = await mintToken({ sub: 'rui', roles: ['regional'], employee_id: 1, region: 'EU' });
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.close();
+  await engine?.cleanup();
+});
+
+interface Lineage {
+  path: string;
+  kind: string;
+  entity: string;
+}
+
+async function ask(token: string, query: string) {
+  const r = await postGraphQL(url, query, undefined, bearer(token));
+  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
+  return { data: r.body.data, lineage: (r.body.extensions?.lineage ?? []) as Lineage[] };
+}
+
+const ordersOf = (customerId: number) => data.orders.filter((o) => o.customer_id === customerId).map((o) => o.id);
+type Got = { id: number; orders: { id: number }[] };
+
+test("customers read under \"rep is me\" prove their orders' \"customer's rep is me\": no lookup, the same orders", async () => {
+  const { data: d, lineage } = await ask(rep, '{ customers(limit: 200, orderBy: [{id: ASC}]) { id rep_id orders(orderBy: [{id: ASC}]) { id } } }');
+  const mine = data.customers.filter((c) => c.rep_id === 2);
+  expect(d.customers.map((c: Got) => c.id)).toEqual(mine.map((c) => c.id));
+  for (const c of d.customers as Got[]) expect(c.orders.map((o) => o.id)).toEqual(ordersOf(c.id));
+  expect(mine.some((c) => ordersOf(c.id).length > 0)).toBe(true);
+  expect(lineage.filter((l) => l.kind === 'lookup')).toEqual([]);
+  // An alias is its own path, proven the same way.
+  const aliased = await ask(rep, '{ mine: customers(limit: 5, orderBy: [{id: ASC}]) { id theirOrders: orders { id } } }');
+  expect(aliased.lineage.filter((l) => l.kind === 'lookup')).toEqual([]);
+  for (const c of aliased.data.mine as { id: number; theirOrders: { id: number }[] }[]) expect(c.theirOrders.map((o) => o.id).sort((x, y) => x - y)).toEqual(ordersOf(c.id));
+});
+
+test('orders read at the root have no parents: the lookup runs', async () => {
+  const { data: d, lineage } = await ask(rep, '{ orders(limit: 1000, orderBy: [{id: ASC}]) { id } }');
+  const expected = data.orders.filter((o) => data.customers.find((c) => c.id === o.customer_id)?.rep_id === 2).map((o) => o.id);
+  expect(d.orders.map((o: { id: number }) => o.id)).toEqual(expected);
+  expect(lineage.filter((l) => l.kind === 'lookup')).toHaveLength(1);
+});
+
+test("parents read under another condition (\"my region\") prove nothing: the lookup runs and keeps other reps' orders out", async () => {
+  const { data: d, lineage } = await ask(regional, '{ customers(limit: 200, orderBy: [{id: ASC}]) { id rep_id orders(orderBy: [{id: ASC}]) { id } } }');
+  const eu = data.customers.filter((c) => c.region === 'EU');
+  expect(d.customers.map((c: Got) => c.id)).toEqual(eu.map((c) => c.id));
+  // The fixture has EU customers without rep 1 that have orders: the case that must come back empty.
+  expect(eu.some((c) => c.rep_id !== 1 && ordersOf(c.id).length > 0)).toBe(true);
+  expect(eu.some((c) => c.rep_id === 1 && ordersOf(c.id).length > 0)).toBe(true);
+  for (const c of d.customers as Got[]) expect(c.orders.map((o) => o.id)).toEqual(eu.find((e) => e.id === c.id)!.rep_id === 1 ? ordersOf(c.id) : []);
+  expect(lineage.filter((l) => l.kind === 'lookup')).toHaveLength(1);
+});
+
+test("the caller's own filter can prove it too; a filter that does not leaves the lookup in place", async () => {
+  const { data: d, lineage } = await ask(regional, '{ customers(limit: 200, orderBy: [{id: ASC}], where: {rep_id: {eq: 1}}) { id orders(orderBy: [{id: ASC}]) { id } } }');
+  const expected = data.customers.filter((c) => c.region === 'EU' && c.rep_id === 1);
+  expect(expected.length).toBeGreaterThan(0);
+  expect(d.customers.map((c: Got) => c.id)).toEqual(expected.map((c) => c.id));
+  for (const c of d.customers as Got[]) expect(c.orders.map((o) => o.id)).toEqual(ordersOf(c.id));
+  expect(lineage.filter((l) => l.kind === 'lookup')).toEqual([]);
+  // "id < 60" says nothing about the rep: the lookup runs, and customers without rep 1 get no orders.
+  const other = await ask(regional, '{ customers(limit: 200, orderBy: [{id: ASC}], where: {id: {lt: 60}}) { id orders(orderBy: [{id: ASC}]) { id } } }');
+  const eu = data.customers.filter((c) => c.region === 'EU' && c.id < 60);
+  expect(other.data.customers.map((c: Got) => c.id)).toEqual(eu.map((c) => c.id));
+  for (const c of other.data.customers as Got[]) expect(c.orders.map((o) => o.id)).toEqual(eu.find((e) => e.id === c.id)!.rep_id === 1 ? ordersOf(c.id) : []);
+  expect(other.lineage.filter((l) => l.kind === 'lookup')).toHaveLength(1);
+});
