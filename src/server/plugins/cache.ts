@@ -14,7 +14,7 @@ export const DEFAULT_CACHE_TTL_S = 60;
 export const CachedDirective = new GraphQLDirective({
   name: 'cached',
   description:
-    'Answer this query from results read at most `ttl` seconds ago by the same statements (the same policy conditions), or read them and keep them. ' +
+    'Answer this query from results no older than `ttl` seconds, read by the same statements (the same policy conditions), or read them and keep them. ' +
     'The deployment caps ttl (cache.maxTtl), an entity may cap it lower (cache.maxTtl in the model) or forbid it; lineage says how old each cached part is. ' +
     '`refresh: true` reads again and replaces what is kept. Every read is audited, cached or not.',
   locations: [DirectiveLocation.QUERY],
