@@ -142,22 +142,19 @@ function noteReadUnder(ctx: RequestContext, path: string, plan: SelectPlan): voi
  * lookup runs (one statement less per request: the sales rep's cross-source shape of the bench).
  *
  * Proven only when: the parents' rows were all read under one condition; the lookup's target is the
- * parents' entity; each field of the join is the same pair of columns in both relationships (the
- * load's keys are the parents' values of exactly the columns the lookup would match); and no mask
- * applies to those columns for the caller (a masked value is not the parent's key).
+ * parents' entity; and each field of the join is the same pair of columns in both relationships (the
+ * load's keys are the parents' values of exactly the columns the lookup would match). The keys are
+ * the parents' own values even where the caller sees them masked: masks apply to the answer's
+ * fields (graph/buildSchema.ts), not to the rows a relationship reads its keys from.
  */
 function provenByParents(ctx: RequestContext, c: Extract<Condition, { kind: 'related' }>, parent: NonNullable<TraceLabel['parent']>): boolean {
   const read = ctx.readUnder?.get(parent.path);
   if (!read || read.entity !== c.target || parent.relationship.from !== c.target.name) return false;
   if (c.relationship.on.length !== parent.relationship.on.length) return false;
-  const parentFields = ctx.access.view.entities.get(read.entity.name)?.fields;
   for (const [local, remote] of c.relationship.on) {
     // parent.relationship.on: [parent field, this entity's field]; the lookup's: [this entity's field, target field].
     const pair = parent.relationship.on.find(([, child]) => child === local);
     if (!pair || pair[0] !== remote) return false;
-    // A masked join field could hand the load a value that is not the parent's own key.
-    const f = parentFields?.get(remote);
-    if (f?.mask && f.maskMode !== 'none') return false;
   }
   return implies(read.where, c.where);
 }
