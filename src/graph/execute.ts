@@ -98,8 +98,9 @@ export async function resolveCrossSource(
     case 'not':
       return not(await resolveCrossSource(ctx, entity, c.item, within, path, parent));
     case 'related': {
-      if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where, undefined, path) };
+      // Proven by the parents of a relationship load: no lookup in another source, no subquery in this one.
       if (within && parent && provenByParents(ctx, c, parent)) return TRUE;
+      if (c.target.source === entity.source) return { ...c, where: await resolveCrossSource(ctx, c.target, c.where, undefined, path) };
       const max = ctx.runtime.limits.maxCrossSourceKeys;
       const locals = c.relationship.on.map(([l]) => l);
       const remote = c.relationship.on.map(([, r]) => r);
@@ -134,12 +135,13 @@ function noteReadUnder(ctx: RequestContext, path: string, plan: SelectPlan): voi
 
 /**
  * A relationship's load (rows of this entity whose join keys are its parents' keys) meets a policy
- * condition on that same join, in another source: "orders whose customer's rep is me", loaded for
+ * condition on that same join: "orders whose customer's rep is me", loaded for
  * customers the caller read under "rep is me". When the parents' own read condition implies the
  * condition's (each of its conjuncts is one of theirs, graph-independent: `implies`), every key of
  * the load already satisfies it, through the very parent row it came from, and the lookup in the
  * other source can only return those keys: the condition holds for every row of the load. Then no
- * lookup runs (one statement less per request: the sales rep's cross-source shape of the bench).
+ * lookup runs in the other source (one statement less per request: the sales rep's cross-source
+ * shape of the bench), and within one source no EXISTS subquery is added to the load's statement.
  *
  * Proven only when: the parents' rows were all read under one condition; the lookup's target is the
  * parents' entity; and each field of the join is the same pair of columns in both relationships (the

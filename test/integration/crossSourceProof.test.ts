@@ -5,10 +5,11 @@ import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
 /**
- * A relationship's cross-source policy lookup is skipped when the parents' own read condition
- * proves it (graph/execute.ts provenByParents), and runs whenever it does not. crm (customers) on
- * PostgreSQL, sales (orders) on MariaDB; an order is readable when its customer's rep is the caller
- * (a condition across the two sources). Every answer is held to the fixture's data.
+ * A relationship's policy condition through its parents is dropped when the parents' own read
+ * condition proves it (graph/execute.ts provenByParents), and kept whenever it does not. crm
+ * (customers) on PostgreSQL, sales (orders, order lines) on MariaDB: an order is readable when its
+ * customer's rep is the caller (a lookup across the two sources); an order line when its order is
+ * paid (an EXISTS subquery within sales). Every answer is held to the fixture's data.
  */
 
 const POLICIES: Record<string, string> = {
@@ -19,6 +20,19 @@ role: regional
 rules:
   - { action: read, subject: Customer, fields: [id, region, rep_id], conditions: { region: "\${user.region}" } }
   - { action: read, subject: Order, conditions: { "customer.rep_id": "\${user.employeeId}" } }
+`,
+  // Within one source (sales): order lines of paid orders. One reads the paid orders only, the other every order.
+  'paid_lines.yaml': `
+role: paid_lines
+rules:
+  - { action: read, subject: Order, conditions: { status: paid } }
+  - { action: read, subject: OrderLine, conditions: { "order.status": paid } }
+`,
+  'all_orders.yaml': `
+role: all_orders
+rules:
+  - { action: read, subject: Order }
+  - { action: read, subject: OrderLine, conditions: { "order.status": paid } }
 `,
 };
 
@@ -103,4 +117,42 @@ test("the caller's own filter can prove it too; a filter that does not leaves th
   expect(other.data.customers.map((c: Got) => c.id)).toEqual(eu.map((c) => c.id));
   for (const c of other.data.customers as Got[]) expect(c.orders.map((o) => o.id)).toEqual(eu.find((e) => e.id === c.id)!.rep_id === 1 ? ordersOf(c.id) : []);
   expect(other.lineage.filter((l) => l.kind === 'lookup')).toHaveLength(1);
+});
+
+describe('within one source', () => {
+  /** The answer, and the SQL text of the statements sent to sales. */
+  async function withSales(token: string, query: string) {
+    const texts: string[] = [];
+    const sales = gw.runtime.sources.get('sales')!;
+    const fn = (e: { sql: string }) => void texts.push(e.sql);
+    sales.knex.on('query', fn);
+    try {
+      return { ...(await ask(token, query)), texts };
+    } finally {
+      sales.knex.removeListener('query', fn);
+    }
+  }
+  const q = '{ orders(limit: 1000, orderBy: [{id: ASC}]) { id status lines(orderBy: [{id: ASC}]) { id } } }';
+  const linesOf = (orderId: number) => data.lines.filter((l) => l.order_id === orderId).map((l) => l.id);
+
+  test('lines of orders read under "paid" need no EXISTS: the same lines', async () => {
+    const token = await mintToken({ sub: 'pia', roles: ['paid_lines'] });
+    const { data: d, texts } = await withSales(token, q);
+    const paid = data.orders.filter((o) => o.status === 'paid');
+    expect(d.orders.map((o: { id: number }) => o.id)).toEqual(paid.map((o) => o.id));
+    for (const o of d.orders as { id: number; lines: { id: number }[] }[]) expect(o.lines.map((l) => l.id)).toEqual(linesOf(o.id));
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toMatch(/order_lines/);
+    expect(texts[1]).not.toMatch(/exists/i);
+  });
+
+  test('lines of orders read under no condition keep their EXISTS, and only paid orders have lines', async () => {
+    const token = await mintToken({ sub: 'ada', roles: ['all_orders'] });
+    const { data: d, texts } = await withSales(token, q);
+    expect(d.orders.map((o: { id: number }) => o.id)).toEqual(data.orders.map((o) => o.id));
+    expect(data.orders.some((o) => o.status !== 'paid' && linesOf(o.id).length > 0)).toBe(true);
+    for (const o of d.orders as { id: number; status: string; lines: { id: number }[] }[]) expect(o.lines.map((l) => l.id)).toEqual(o.status === 'paid' ? linesOf(o.id) : []);
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toMatch(/exists/i);
+  });
 });
