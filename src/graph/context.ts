@@ -80,8 +80,9 @@ export interface RequestContext {
   readonly signal?: CancelSignal;
   /**
    * Per response path, the condition its rows were read under (select statements only, lookups left
-   * out): a relationship's cross-source policy lookup may be proven unnecessary by its parents' own
-   * condition (graph/execute.ts). Created on first use.
+   * out): a relationship load's policy condition through its parents (a lookup in another source, an
+   * EXISTS in the same one) may be proven by the parents' own condition (graph/execute.ts). Created
+   * on first use.
    */
   readUnder?: Map<string, ReadUnder | null>;
   /** Set by `@cached` (src/server/plugins/cache.ts) before anything runs: this request may be answered from cached results. */
