@@ -1,6 +1,6 @@
 import type { Gateway } from '../../src/server';
 import { setupEngine, type EngineSetup } from '../support/engines';
-import { fixtureData, startGateway, TEST_IDENTITY, TEST_JWT_SECRET, type Customer } from '../support/fixture';
+import { ADMIN_POLICY, fixtureData, startGateway, TEST_IDENTITY, TEST_JWT_SECRET, type Customer } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { sumCents } from '../support/oracle';
 import { bearer, mintToken } from '../support/tokens';
@@ -30,11 +30,7 @@ masks:
 limits:
   maxRows: 50
 `,
-  'admin.yaml': `
-role: admin
-rules:
-  - { action: [read, aggregate], subject: all }
-`,
+  ...ADMIN_POLICY,
   // Reads every order but only EU customers: Order.customer must come back null elsewhere.
   'shipping.yaml': `
 role: shipping

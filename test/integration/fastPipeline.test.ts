@@ -1,7 +1,7 @@
 import type { Gateway } from '../../src/server';
 import { listAuditRecords, type AuditRecord } from '../../src/store';
 import { setupEngine, type EngineSetup } from '../support/engines';
-import { MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
+import { ADMIN_POLICY, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
 import { bearer, mintToken } from '../support/tokens';
 import { TcpProxy } from '../support/tcpProxy';
 
@@ -17,11 +17,7 @@ import { TcpProxy } from '../support/tcpProxy';
 
 const POLICIES: Record<string, string> = {
   ...MASKED_REP_POLICIES,
-  'admin.yaml': `
-role: admin
-rules:
-  - { action: [read, aggregate], subject: all }
-`,
+  ...ADMIN_POLICY,
 };
 
 let engine: EngineSetup;

@@ -1,7 +1,7 @@
 import { getIntrospectionQuery, type IntrospectionNamedTypeRef, type IntrospectionObjectType, type IntrospectionQuery, type IntrospectionType } from 'graphql';
 import type { Gateway } from '../../src/server';
 import { setupEngine, type EngineSetup } from '../support/engines';
-import { startGateway, TEST_IDENTITY } from '../support/fixture';
+import { ADMIN_POLICY, startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
@@ -55,11 +55,7 @@ masks:
 limits:
   maxRows: 25
 `,
-  'admin.yaml': `
-role: admin
-rules:
-  - { action: [read, aggregate], subject: all }
-`,
+  ...ADMIN_POLICY,
 };
 
 interface EntityExpectation {

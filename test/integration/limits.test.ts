@@ -7,7 +7,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { getIntrospectionQuery, Lexer, parse, Source, TokenKind, validate } from 'graphql';
 import type { Gateway } from '../../src/server';
 import { setupEngine, type EngineSetup } from '../support/engines';
-import { startGateway, TEST_IDENTITY } from '../support/fixture';
+import { ADMIN_POLICY, startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
@@ -30,11 +30,7 @@ role: analyst
 rules:
   - { action: [read, aggregate], subject: all }
 `,
-  'admin.yaml': `
-role: admin
-rules:
-  - { action: [read, aggregate], subject: all }
-`,
+  ...ADMIN_POLICY,
   'frugal.yaml': `
 role: frugal
 rules:

@@ -3,7 +3,7 @@ import type { Gateway } from '../../src/server';
 import { listAuditRecords } from '../../src/store';
 import { knexFor } from '../support/databases';
 import { setupEngine, type EngineSetup } from '../support/engines';
-import { FIXTURE_MODEL, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
+import { ADMIN_POLICY, FIXTURE_MODEL, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
@@ -15,11 +15,7 @@ import { bearer, mintToken } from '../support/tokens';
 
 const POLICIES: Record<string, string> = {
   ...MASKED_REP_POLICIES,
-  'admin.yaml': `
-role: admin
-rules:
-  - { action: [read, aggregate], subject: all }
-`,
+  ...ADMIN_POLICY,
   // Every customer row, the email masked: the same statement as the admin's, other values in the answer.
   'analyst.yaml': `
 role: analyst

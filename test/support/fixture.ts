@@ -227,6 +227,15 @@ masks:
 `,
 };
 
+/** An administrator's role: reads and aggregates everything, in clear. */
+export const ADMIN_POLICY: Record<string, string> = {
+  'admin.yaml': `
+role: admin
+rules:
+  - { action: [read, aggregate], subject: all }
+`,
+};
+
 /** Identity settings of test deployments: HS256 with TEST_JWT_SECRET (tokens from test/support/tokens.ts). */
 export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-abcdef';
 export const TEST_IDENTITY = `identity:
