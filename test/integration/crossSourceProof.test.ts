@@ -1,7 +1,7 @@
 import type { Gateway } from '../../src/server';
 import { setupEngine, type EngineSetup } from '../support/engines';
 import { fixtureData, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
-import { postGraphQL } from '../support/gql';
+import { dataWithLineage } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
 /**
@@ -58,17 +58,7 @@ afterAll(async () => {
   await engine?.cleanup();
 });
 
-interface Lineage {
-  path: string;
-  kind: string;
-  entity: string;
-}
-
-async function ask(token: string, query: string) {
-  const r = await postGraphQL(url, query, undefined, bearer(token));
-  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
-  return { data: r.body.data, lineage: (r.body.extensions?.lineage ?? []) as Lineage[] };
-}
+const ask = (token: string, query: string) => dataWithLineage(url, query, undefined, bearer(token));
 
 const ordersOf = (customerId: number) => data.orders.filter((o) => o.customer_id === customerId).map((o) => o.id);
 type Got = { id: number; orders: { id: number }[] };

@@ -4,7 +4,7 @@ import { listAuditRecords } from '../../src/store';
 import { knexFor } from '../support/databases';
 import { setupEngine, type EngineSetup } from '../support/engines';
 import { ADMIN_POLICY, FIXTURE_MODEL, MASKED_REP_POLICIES, startGateway, TEST_IDENTITY } from '../support/fixture';
-import { postGraphQL } from '../support/gql';
+import { dataWithLineage, postGraphQL } from '../support/gql';
 import { bearer, mintToken } from '../support/tokens';
 
 /**
@@ -59,18 +59,7 @@ afterAll(async () => {
   await engine?.cleanup();
 });
 
-interface Lineage {
-  path: string;
-  kind: string;
-  entity: string;
-  cachedAgeSeconds?: number;
-}
-
-async function ask(as: string, query: string, variables?: Record<string, unknown>, at = url) {
-  const r = await postGraphQL(at, query, variables, bearer(tokens[as]));
-  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
-  return { data: r.body.data, lineage: (r.body.extensions?.lineage ?? []) as Lineage[] };
-}
+const ask = (as: string, query: string, variables?: Record<string, unknown>, at = url) => dataWithLineage(at, query, variables, bearer(tokens[as]));
 
 const setName = (id: number, name: string) => crm('customers').where({ id }).update({ name });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
