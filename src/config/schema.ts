@@ -44,6 +44,12 @@ const sourceSchema = z.strictObject({
       openFor: duration.default(5000),
     })
     .prefault({}),
+  /**
+   * Read a selected relationship into the same source inside its parents' statement, as JSON
+   * (graph/nesting.ts; PostgreSQL only): one statement per request instead of one per level. On by
+   * default (bench Q2); off, every level is its own statement, batched per level, as on MySQL.
+   */
+  nestedRows: z.boolean().default(true),
   owner: z.string().optional(),
   description: z.string().optional(),
 });
@@ -268,8 +274,8 @@ export const configSchema = z.strictObject({
 
 export type DatagateConfig = z.output<typeof configSchema>;
 type ParsedSource = z.output<typeof sourceSchema>;
-/** `maxQueue` and `breaker` may be left out by code that builds a source's config by hand (tests, CLI): the adapter takes the defaults. */
-export type SourceConfig = Omit<ParsedSource, 'maxQueue' | 'breaker'> & Partial<Pick<ParsedSource, 'maxQueue' | 'breaker'>>;
+/** `maxQueue`, `breaker` and `nestedRows` may be left out by code that builds a source's config by hand (tests, CLI): the adapter takes the defaults. */
+export type SourceConfig = Omit<ParsedSource, 'maxQueue' | 'breaker' | 'nestedRows'> & Partial<Pick<ParsedSource, 'maxQueue' | 'breaker' | 'nestedRows'>>;
 /** The guards of a source whose config leaves them out: the schema's own defaults. */
 export const SOURCE_GUARD_DEFAULTS: Pick<ParsedSource, 'maxQueue' | 'breaker'> = Object.freeze({
   maxQueue: sourceSchema.shape.maxQueue.parse(undefined),

@@ -39,6 +39,8 @@ export interface QueryTrace {
   readonly returned?: number;
   /** Served from the result cache (`@cached`): how old the rows were, in ms. */
   readonly cachedAgeMs?: number;
+  /** Not a statement of its own: rows read inside the statement at this path (graph/nesting.ts). */
+  readonly readWith?: string;
 }
 
 /** What a resolver tells `runPlan` about where its rows go, for lineage. */

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { DatagateError, ErrorCode, invariant } from '../errors';
 import type { Entity } from '../model';
-import { and, implies, inKeys, not, or, sameCondition, TRUE, type AggregatePlan, type Condition, type Plan, type SelectPlan } from '../planning';
+import { and, inKeys, not, or, TRUE, type AggregatePlan, type Condition, type Plan, type SelectPlan } from '../planning';
+import { traceNested } from './nesting';
+import { noteReadUnder, provenByParents } from './proof';
 import type { CacheUse, Row } from '../sources';
 import type { RequestContext, TraceLabel } from './context';
 
@@ -45,6 +47,7 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
     returned: label?.page !== undefined && rows.length > label.page ? label.page : undefined,
     cachedAgeMs: cache?.ageMs || undefined,
   });
+  if (plan.kind === 'select' && plan.nested && path !== undefined) traceNested(ctx, source.name, plan.nested, rows, path, cache?.ageMs || undefined);
   return rows;
 }
 
@@ -123,40 +126,4 @@ export async function resolveCrossSource(
     default:
       return c;
   }
-}
-
-/** Records the condition the rows at `path` are read under; two statements there under different ones leave nothing to prove with. */
-function noteReadUnder(ctx: RequestContext, path: string, plan: SelectPlan): void {
-  const map = (ctx.readUnder ??= new Map());
-  const seen = map.get(path);
-  if (seen === undefined) map.set(path, { entity: plan.entity, where: plan.where });
-  else if (seen !== null && (seen.entity !== plan.entity || !sameCondition(seen.where, plan.where))) map.set(path, null);
-}
-
-/**
- * A relationship's load (rows of this entity whose join keys are its parents' keys) meets a policy
- * condition on that same join: "orders whose customer's rep is me", loaded for
- * customers the caller read under "rep is me". When the parents' own read condition implies the
- * condition's (each of its conjuncts is one of theirs, graph-independent: `implies`), every key of
- * the load already satisfies it, through the very parent row it came from, and the lookup in the
- * other source can only return those keys: the condition holds for every row of the load. Then no
- * lookup runs in the other source (one statement less per request: the sales rep's cross-source
- * shape of the bench), and within one source no EXISTS subquery is added to the load's statement.
- *
- * Proven only when: the parents' rows were all read under one condition; the lookup's target is the
- * parents' entity; and each field of the join is the same pair of columns in both relationships (the
- * load's keys are the parents' values of exactly the columns the lookup would match). The keys are
- * the parents' own values even where the caller sees them masked: masks apply to the answer's
- * fields (graph/buildSchema.ts), not to the rows a relationship reads its keys from.
- */
-function provenByParents(ctx: RequestContext, c: Extract<Condition, { kind: 'related' }>, parent: NonNullable<TraceLabel['parent']>): boolean {
-  const read = ctx.readUnder?.get(parent.path);
-  if (!read || read.entity !== c.target || parent.relationship.from !== c.target.name) return false;
-  if (c.relationship.on.length !== parent.relationship.on.length) return false;
-  for (const [local, remote] of c.relationship.on) {
-    // parent.relationship.on: [parent field, this entity's field]; the lookup's: [this entity's field, target field].
-    const pair = parent.relationship.on.find(([, child]) => child === local);
-    if (!pair || pair[0] !== remote) return false;
-  }
-  return implies(read.where, c.where);
 }

@@ -22,6 +22,9 @@ import type { QueryTrace, RequestContext } from './context';
  * - `masks`: masks applied to the selected fields; `policy`: the roles whose rules admitted the
  *   rows, those rules (role, file, line) and the row condition in words; `retention`, when the
  *   entity has one; `cachedAgeSeconds`, when rows came from the result cache (`@cached`): how old.
+ * - `statements`: the statements that read the entry's rows; `readWith`, when the rows were read
+ *   inside the statement of the entry at that path (a relationship folded into its parents'
+ *   statement: graph/nesting.ts), which then counts no statement of its own.
  */
 export interface LineageEntry {
   readonly path: string;
@@ -34,6 +37,7 @@ export interface LineageEntry {
   readonly rows: number;
   readonly read?: number;
   readonly statements: number;
+  readonly readWith?: string;
   readonly for?: string;
   readonly masks?: readonly { readonly field: string; readonly mask: MaskKind; readonly conditional?: true }[];
   readonly policy?: LineagePolicy;
@@ -65,6 +69,7 @@ interface Acc {
   rows: number;
   read: number;
   statements: number;
+  readWith?: string;
   for?: string;
   cachedAgeMs?: number;
 }
@@ -86,7 +91,8 @@ export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'run
     for (const f of t.fields) g.fields.add(f);
     g.rows += used(t);
     g.read += t.rows;
-    g.statements++;
+    if (t.readWith === undefined) g.statements++;
+    else g.readWith = t.readWith;
     if (t.cachedAgeMs !== undefined) g.cachedAgeMs = Math.max(g.cachedAgeMs ?? 0, t.cachedAgeMs);
   }
   const out = [...groups.values()];
@@ -142,6 +148,7 @@ function entryOf(access: UserAccess, g: Acc): LineageEntry {
     rows: g.rows,
     ...(g.read > g.rows && g.kind === 'select' ? { read: g.read } : {}),
     statements: g.statements,
+    ...(g.readWith !== undefined ? { readWith: g.readWith } : {}),
     ...(g.for ? { for: g.for } : {}),
     ...(part.masks ? { masks: part.masks } : {}),
     ...(part.policy ? { policy: part.policy } : {}),

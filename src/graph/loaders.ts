@@ -6,7 +6,7 @@ import type { RequestContext } from './context';
 import { runPlan } from './execute';
 
 /** The plan of the related rows, less the parents' keys, which the loader's batch supplies. */
-export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset' | 'computed'> {
+export interface RelationshipQuery extends Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset' | 'computed' | 'nested'> {
   readonly relationship: Relationship;
   readonly target: Entity;
   /** Identifies (arguments, selected fields) so that differently shaped loads never share a loader. */
@@ -40,6 +40,7 @@ export function relationshipLoader(ctx: RequestContext, q: RelationshipQuery): D
         entity: q.target,
         fields: q.fields,
         computed: q.computed,
+        nested: q.nested,
         where: q.where,
         orderBy: q.orderBy,
         limit: q.relationship.many ? q.limit : undefined,

@@ -1,43 +1,19 @@
 import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../errors';
 import type { Entity, Relationship } from '../model';
-import { and, keysetAfter, type AggregateTerm, type ComputedFlag } from '../planning';
-import type { EntityAccess } from '../policy';
+import { and, keysetAfter, type AggregateTerm } from '../planning';
 import type { Row } from '../sources';
 import { checkLimit, parseListArgs } from './args';
+import { fieldsFor, flagsFor } from './columns';
 import { aggregatableRows, readableRows, type RequestContext } from './context';
 import { decodeCursor, encodeCursor, orderSignature } from './cursor';
 import { runPlan } from './execute';
 import { responsePath } from './lineage';
 import { relationshipLoader } from './loaders';
-import { childSelection, subSelection, type Selection } from './selection';
+import { nestedAlias, nestedSelects } from './nesting';
+import { childSelection, subSelection } from './selection';
 
 type Resolver = GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>>;
-
-/** Columns one level needs: the selected fields, the key, and the local side of selected relationships. */
-export function fieldsFor(entity: Entity, sel: Selection, extra: readonly string[] = []): string[] {
-  const out = new Set<string>([entity.key, ...extra]);
-  for (const name of sel.keys()) {
-    if (entity.fields.has(name)) out.add(name);
-    else {
-      const rel = entity.relationships.get(name);
-      if (rel) for (const [local] of rel.on) out.add(local);
-    }
-  }
-  return [...out];
-}
-
-/** The per-row policy flags of the selected fields that need them (readable or clear on some rows only). */
-export function flagsFor(ea: EntityAccess, sel: Selection): ComputedFlag[] | undefined {
-  if (ea.flags.size === 0) return undefined;
-  const out: ComputedFlag[] = [];
-  for (const name of sel.keys()) {
-    const f = ea.flags.get(name);
-    if (f?.visible) out.push(f.visible);
-    if (f?.clear) out.push(f.clear);
-  }
-  return out.length ? out : undefined;
-}
 
 export function listResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
@@ -45,7 +21,8 @@ export function listResolver(entity: Entity): Resolver {
     const sel = subSelection(info.fieldNodes, info);
     const computed = flagsFor(ctx.access.entity(entity.name), sel);
     const fields = fieldsFor(entity, sel);
-    return runPlan(ctx, { kind: 'select', entity, fields, where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset, computed }, { path: responsePath(info.path) });
+    const nested = nestedSelects(ctx, entity, info.returnType, sel, info, { entity, where: a.where });
+    return runPlan(ctx, { kind: 'select', entity, fields, where: a.where, orderBy: a.orderBy, limit: a.limit, offset: a.offset, computed, nested }, { path: responsePath(info.path) });
   };
 }
 
@@ -54,7 +31,8 @@ export function byKeyResolver(entity: Entity): Resolver {
     const sel = subSelection(info.fieldNodes, info);
     const ea = ctx.access.entity(entity.name);
     const where = and(readableRows(ctx, entity), { kind: 'compare', op: 'eq', field: entity.key, value: args[entity.key] });
-    const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel) }, { path: responsePath(info.path) });
+    const nested = nestedSelects(ctx, entity, info.returnType, sel, info, { entity, where });
+    const rows = await runPlan(ctx, { kind: 'select', entity, fields: fieldsFor(entity, sel), where, orderBy: [], limit: 1, computed: flagsFor(ea, sel), nested }, { path: responsePath(info.path) });
     return rows[0] ?? null;
   };
 }
@@ -131,6 +109,9 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
   const locals = rel.on.map(([l]) => l);
   return (parent, args, ctx, info: GraphQLResolveInfo) => {
     const row = parent as Row;
+    // Read by the parents' own statement (graph/nesting.ts): an empty list or null is an answer too.
+    const read = row[nestedAlias(info.path.key as string)];
+    if (read !== undefined) return read;
     const key = locals.map((l) => row[l]);
     if (key.some((v) => v === null || v === undefined)) return rel.many ? [] : null;
     let loader = ctx.perField.get(info.fieldNodes) as ReturnType<typeof relationshipLoader> | undefined;
@@ -140,12 +121,14 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
       const a = rel.many ? parseListArgs(ctx, target, args) : undefined;
       const sel = subSelection(info.fieldNodes, info);
       const fields = fieldsFor(target, sel, rel.on.map(([, r]) => r));
+      const where = a?.where ?? readableRows(ctx, target);
       loader = relationshipLoader(ctx, {
         relationship: rel,
         target,
         fields,
         computed: flagsFor(ea, sel),
-        where: a?.where ?? readableRows(ctx, target),
+        where,
+        nested: nestedSelects(ctx, target, info.returnType, sel, info, { entity: target, where }),
         orderBy: a?.orderBy ?? [],
         limit: a?.limit,
         offset: a?.offset,

@@ -1,4 +1,4 @@
-import type { Entity } from '../model';
+import type { Entity, Relationship } from '../model';
 import type { Condition } from './conditions';
 
 export type Direction = 'asc' | 'desc';
@@ -28,6 +28,21 @@ export interface SelectPlan {
   readonly distinct?: boolean;
   /** Boolean columns: `alias` is 1 on rows matching `condition`, else 0 (per-row policy flags). */
   readonly computed?: readonly ComputedFlag[];
+  /**
+   * Relationships read in the same statement (same source, an engine with `nestedRows`): each
+   * returned row carries, under `alias`, the related rows of `plan` whose join fields equal its own
+   * (a list, or one row or null for a to-one relationship), read by a correlated subquery.
+   */
+  readonly nested?: readonly NestedSelect[];
+}
+
+/** A relationship load folded into its parents' statement (see SelectPlan.nested). */
+export interface NestedSelect {
+  /** Where each parent row carries the related rows. */
+  readonly alias: string;
+  readonly relationship: Relationship;
+  /** The related rows: target entity, fields, conditions, order and page; never a partition. */
+  readonly plan: SelectPlan;
 }
 
 export interface ComputedFlag {

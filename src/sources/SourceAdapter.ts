@@ -20,6 +20,13 @@ export interface Capabilities {
   readonly maxBindParams: number;
   /** A key set binds as one array parameter (`= any(?)`), so statements do not vary with its length. */
   readonly arrayParams: boolean;
+  /**
+   * Related rows of the same source can be read inside their parents' statement as JSON
+   * (`SelectPlan.nested`): one statement per request instead of one per nesting level. `maxCells`:
+   * most fields, flags and nested relationships one related row may carry (the engine's limit on a
+   * function's arguments).
+   */
+  readonly nestedRows: false | { readonly maxCells: number };
 }
 
 export interface CompiledQuery {

@@ -5,7 +5,7 @@ import type { FieldType } from '../model';
 import type { Plan } from '../planning';
 import type { BreakerOptions } from './CircuitBreaker';
 import { createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
-import { createRowDecoder, decodeAggregate } from './decode';
+import { createNestedDecoder, createRowDecoder, decodeAggregate } from './decode';
 import type { CancelSignal, CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
 import { resultKey } from './ResultCache';
 import { compilePlan } from './sql/compile';
@@ -44,7 +44,9 @@ const MAX_PREPARED = 2000;
  */
 export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
-  const prepared = new Map<string, Prepared & { name: string }>();
+  /** A prepared statement, with the decoder of the related rows it reads inside its rows (SelectPlan.nested). */
+  type Statement = Prepared & { name: string; nested: ((row: Row) => void) | null };
+  const prepared = new Map<string, Statement>();
   const decoders = new Map<string, ((row: Row) => Row) | null>();
   /** One decoder per (entity, fields, types decoded), built on first use. */
   const decoderFor = (entity: Plan['entity'], fields: readonly string[], needed?: ReadonlySet<FieldType>) => {
@@ -53,11 +55,12 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     if (d === undefined) decoders.set(key, (d = createRowDecoder(entity, fields, needed)));
     return d;
   };
-  const decodeResult = (plan: Plan, rows: Row[]): Row[] => {
+  const decodeResult = (plan: Plan, rows: Row[], nested: Statement['nested']): Row[] => {
     switch (plan.kind) {
       case 'select': {
         const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
         if (decode) for (const r of rows) decode(r);
+        if (nested) for (const r of rows) nested(r);
         return rows;
       }
       case 'count':
@@ -89,7 +92,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     let p = prepared.get(key);
     if (!p) {
       if (prepared.size >= MAX_PREPARED) prepared.clear();
-      p = { ...prepare(compilePlan(sql, template)), name: `dg_${name}_${++statements}` };
+      p = { ...prepare(compilePlan(sql, template)), name: `dg_${name}_${++statements}`, nested: template.kind === 'select' ? createNestedDecoder(template.nested) : null };
       prepared.set(key, p);
     }
     return { p, values };
@@ -109,7 +112,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       // Rows by key or page: a named statement, parsed once per connection, whose plan PostgreSQL may
       // cache. Aggregates and counts scan what the filter leaves, and the best plan depends on the values
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
-      const statement = async () => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', opts?.signal));
+      const statement = async () => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', opts?.signal), p.nested);
       const cache = opts?.cache;
       const key = cache && resultKey(name, p.sql, bound);
       if (!cache || key === undefined) return statement();

@@ -1,4 +1,5 @@
 import type { Entity, FieldType } from '../model';
+import type { NestedSelect } from '../planning';
 import type { Row } from './SourceAdapter';
 
 /**
@@ -126,4 +127,50 @@ export function decodeAggregate(fn: string, type: FieldType | undefined, v: unkn
   if (fn === 'min' || fn === 'max') return decoders[type!]!(v);
   if (type === 'Float' || (fn === 'avg' && type === 'Int')) return Number(v);
   return typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * Decodes, in place, the related rows a statement read inside its parents' rows (SelectPlan.nested):
+ * each parent's `alias` holds JSON arrays of cells (fields, flags, nested relationships, in that order:
+ * sql/compile.ts), which become rows keyed by field name, every field through its type's decoder
+ * (the engine sends as text what JSON would not keep exact). Built once per statement shape; null
+ * when the plan has no nested relationship.
+ */
+export function createNestedDecoder(nested: readonly NestedSelect[] | undefined): ((row: Row) => void) | null {
+  if (!nested?.length) return null;
+  const steps = nested.map((n) => [n.alias, relatedRowsDecoder(n)] as const);
+  return (row) => {
+    for (const [alias, decode] of steps) row[alias] = decode(row[alias]);
+  };
+}
+
+function relatedRowsDecoder(n: NestedSelect): (v: unknown) => unknown {
+  const { plan } = n;
+  const names: string[] = [];
+  const cell: (Decoder | null)[] = [];
+  for (const f of plan.fields) {
+    const field = plan.entity.fields.get(f)!;
+    names.push(f);
+    cell.push(field.scale !== undefined ? decimalWithScale(field.scale) : decoders[field.type]);
+  }
+  for (const c of plan.computed ?? []) {
+    names.push(c.alias);
+    cell.push(null);
+  }
+  for (const inner of plan.nested ?? []) {
+    names.push(inner.alias);
+    cell.push(relatedRowsDecoder(inner));
+  }
+  const width = names.length;
+  const toRow = (cells: unknown[]): Row => {
+    const row: Row = {};
+    for (let i = 0; i < width; i++) {
+      const v = cells[i];
+      const d = cell[i];
+      row[names[i]] = v === null || v === undefined ? null : d ? d(v) : v;
+    }
+    return row;
+  };
+  if (n.relationship.many) return (v) => (Array.isArray(v) ? (v as unknown[][]).map(toRow) : []);
+  return (v) => (Array.isArray(v) ? toRow(v) : null);
 }

@@ -286,7 +286,7 @@ describe.each(ENGINES)('on %s', (engine) => {
       }
     });
 
-    test('a 3-level cross-source query over 100 parents sends one statement per (source, relationship, level)', async () => {
+    test('a 3-level cross-source query over 100 parents sends one statement per (source, relationship, level), or per source and level where one reads its relationships', async () => {
       const counts = new Map<string, number>();
       const listeners: [any, (...a: unknown[]) => void][] = [];
       for (const s of gw.runtime.sources.values()) {
@@ -302,7 +302,10 @@ describe.each(ENGINES)('on %s', (engine) => {
         for (const [k, fn] of listeners) k.removeListener('query', fn);
       }
       // crm: customers, rep (level 2). sales: orders (2), lines (3), product (4); orders→customer goes back to crm (3).
-      expect(Object.fromEntries(counts)).toEqual({ crm: 3, sales: 3 });
+      // On PostgreSQL a relationship within one source is read by its parents' statement (graph/nesting.ts):
+      // customers with their reps, orders with their lines and the lines' products.
+      const folds = engine === 'postgres' || engine === 'pglite';
+      expect(Object.fromEntries(counts)).toEqual(folds ? { crm: 2, sales: 1 } : { crm: 3, sales: 3 });
     });
   });
 

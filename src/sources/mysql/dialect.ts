@@ -78,6 +78,7 @@ export function mysqlDialect(): SqlDialect {
     windowFunctions: true,
     maxBindParams: 65535,
     arrayParams: false,
+    nestedRows: false,
   };
   return {
     capabilities,

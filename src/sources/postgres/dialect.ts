@@ -1,9 +1,13 @@
 import knex from 'knex';
+import type { FieldType } from '../../model';
 import type { Capabilities } from '../SourceAdapter';
 import { baseOperators, field, ref } from '../sql/operators';
 import { bindValue } from '../sql/params';
 import { identityEncode, orderTermWithNulls } from '../sql/common';
 import type { SqlDialect } from '../sql/SqlDialect';
+
+/** Field types whose PostgreSQL values JSON carries exactly (int4, float8, boolean, text). */
+const NATIVE_JSON: ReadonlySet<FieldType> = new Set(['Int', 'Float', 'Boolean', 'String']);
 
 export function postgresDialect(embedded: boolean): SqlDialect {
   const capabilities: Capabilities = {
@@ -13,6 +17,7 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     windowFunctions: true,
     maxBindParams: 65535,
     arrayParams: true,
+    nestedRows: { maxCells: 100 },
   };
   return {
     capabilities,
@@ -20,6 +25,14 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     encode: identityEncode,
     // The adapter's type parsers already give DATE and timestamps as text; numeric and int8 come as exact text.
     decodedTypes: new Set(),
+    // Related rows as arrays of cells: ARRAY(subquery) keeps the subquery's order; json_build_array
+    // takes at most 100 arguments (maxCells). Int, Float, Boolean and String are exact as JSON; the rest
+    // go as their text, which is what pg's top-level parsers see (decode.ts decodes it the same way).
+    nestedRows: {
+      row: (cells) => `json_build_array(${cells.join(', ')})`,
+      list: (subquery) => `array_to_json(array(${subquery}))`,
+      cell: (type) => (NATIVE_JSON.has(type) ? '??' : '??::text'),
+    },
     // PostgreSQL sorts NULL as the largest value.
     orderTerm: orderTermWithNulls(true),
     operators: {

@@ -20,6 +20,25 @@ export interface SqlDialect {
    * serialises as a number). Undefined: decode every type.
    */
   readonly decodedTypes?: ReadonlySet<FieldType>;
+  /** How the engine reads related rows inside their parents' statement, as JSON (Capabilities.nestedRows). */
+  readonly nestedRows?: NestedRowsSql;
   /** SQL template (one `??` for the column) for an aggregate where the engine's default loses precision. */
   aggregateTemplate?(fn: string, type: FieldType): string | undefined;
+}
+
+/**
+ * Related rows as JSON inside their parents' statement. Each related row is one JSON array of cells;
+ * a to-many relationship is a JSON array of those, a to-one one of them or NULL.
+ */
+export interface NestedRowsSql {
+  /** One row's cells (SQL expressions) as a JSON array. */
+  row(cells: readonly string[]): string;
+  /** A subquery selecting one `row()` per related row, in order → one JSON array (empty when none). */
+  list(subquery: string): string;
+  /**
+   * A field's column (one `??`) as a cell whose JSON keeps its value exactly as the driver would
+   * have returned it at the top level, once decode.ts's decoders have run: text where JSON would
+   * lose digits, zone or form (numeric, int8, timestamps, dates, JSON).
+   */
+  cell(type: FieldType): string;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DatagateError, ErrorCode, UnreachableCaseError } from '../../errors';
-import type { AggregatePlan, Condition, CountPlan, OrderTerm, Plan, SelectPlan } from '../../planning';
+import type { AggregatePlan, Condition, CountPlan, NestedSelect, OrderTerm, Plan, SelectPlan } from '../../planning';
 import type { CompiledQuery } from '../SourceAdapter';
 import { applyCondition, field, ref, tableName, type CompileContext, type Scope } from './operators';
 import type { SqlDialect } from './SqlDialect';
@@ -54,7 +54,7 @@ function orderTerm(dialect: SqlDialect, scope: Scope, t: OrderTerm): { sql: stri
   return field(scope, t.field).nullable ? dialect.orderTerm(r, t) : { sql: `?? ${t.direction}`, bindings: [r] };
 }
 
-function orderSql(dialect: SqlDialect, scope: Scope, plan: SelectPlan): { sql: string; bindings: unknown[] } {
+function orderSql(dialect: SqlDialect, scope: Scope, plan: Pick<SelectPlan, 'orderBy'>): { sql: string; bindings: unknown[] } {
   const parts = plan.orderBy.map((t) => orderTerm(dialect, scope, t));
   return { sql: parts.map((p) => p.sql).join(', '), bindings: parts.flatMap((p) => p.bindings) };
 }
@@ -66,6 +66,10 @@ export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQu
   for (const f of plan.fields) columns[f] = ref(scope, f);
   q.select(columns);
   for (const c of plan.computed ?? []) q.select(flagColumn(dialect, ctx, scope, c.condition, c.alias));
+  for (const n of plan.nested ?? []) {
+    const sub = nestedRows(dialect, ctx, scope, n);
+    q.select(dialect.builder.raw(`${sub.sql} as ??`, [...sub.bindings, n.alias] as never));
+  }
   if (plan.distinct) q.distinct();
   const order = orderSql(dialect, scope, plan);
   const perParentPage = plan.partition && (plan.limit !== undefined || plan.offset);
@@ -90,13 +94,60 @@ export function compileSelect(dialect: SqlDialect, plan: SelectPlan): CompiledQu
 
 /** `CASE WHEN <condition> THEN 1 ELSE 0 END AS alias`: the condition compiled as a WHERE clause, lifted into the select list. */
 function flagColumn(dialect: SqlDialect, ctx: CompileContext, scope: Scope, condition: Condition, alias: string): Knex.Raw {
-  const b = dialect.builder;
-  if (condition.kind === 'true' || condition.kind === 'false') return b.raw(`${condition.kind === 'true' ? 1 : 0} as ??`, [alias]);
-  const probe = b.queryBuilder();
+  const flag = flagExpression(dialect, ctx, scope, condition);
+  return dialect.builder.raw(`${flag.sql} as ??`, [...flag.bindings, alias] as never);
+}
+
+function flagExpression(dialect: SqlDialect, ctx: CompileContext, scope: Scope, condition: Condition): { sql: string; bindings: readonly unknown[] } {
+  if (condition.kind === 'true' || condition.kind === 'false') return { sql: condition.kind === 'true' ? '1' : '0', bindings: [] };
+  const probe = dialect.builder.queryBuilder();
   applyCondition(probe, condition, scope, ctx);
   const { sql, bindings } = probe.toSQL();
   const where = sql.indexOf(' where ');
-  return b.raw(`case when ${sql.slice(where + 7)} then 1 else 0 end as ??`, [...bindings, alias] as never);
+  return { sql: `case when ${sql.slice(where + 7)} then 1 else 0 end`, bindings };
+}
+
+/**
+ * A relationship read inside its parents' statement (SelectPlan.nested): a subquery correlated on
+ * the join fields, under the related rows' own conditions, order and page, whose rows come back as
+ * JSON arrays of cells in the order fields, flags, nested relationships (decode.ts turns them into
+ * rows). Identifiers come from the model; the subquery's values are bound like the statement's own.
+ */
+function nestedRows(dialect: SqlDialect, ctx: CompileContext, outer: Scope, n: NestedSelect): { sql: string; bindings: readonly unknown[] } {
+  const json = dialect.nestedRows;
+  if (!json) throw new Error(`the ${dialect.capabilities.engine} dialect cannot read related rows inside their parents' statement`);
+  const plan = n.plan;
+  const scope: Scope = { alias: ctx.nextAlias(), entity: plan.entity };
+  const b = dialect.builder;
+  const q = b.queryBuilder().from({ [scope.alias]: tableName(plan.entity) });
+  const cells: string[] = [];
+  const cellBindings: unknown[] = [];
+  for (const f of plan.fields) {
+    cells.push(json.cell(field(scope, f).type));
+    cellBindings.push(ref(scope, f));
+  }
+  for (const c of plan.computed ?? []) {
+    const flag = flagExpression(dialect, ctx, scope, c.condition);
+    cells.push(flag.sql);
+    cellBindings.push(...flag.bindings);
+  }
+  for (const inner of plan.nested ?? []) {
+    const sub = nestedRows(dialect, ctx, scope, inner);
+    cells.push(sub.sql);
+    cellBindings.push(...sub.bindings);
+  }
+  q.select(b.raw(json.row(cells), cellBindings as never));
+  for (const [local, remote] of n.relationship.on) q.whereRaw('?? = ??', [ref(scope, remote), ref(outer, local)]);
+  applyCondition(q, plan.where, scope, ctx);
+  const order = orderSql(dialect, scope, plan);
+  if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
+  if (!n.relationship.many) q.limit(1);
+  else {
+    if (plan.limit !== undefined) q.limit(plan.limit);
+    if (plan.offset) q.offset(plan.offset);
+  }
+  const { sql, bindings } = q.toSQL();
+  return { sql: n.relationship.many ? json.list(sql) : `(${sql})`, bindings };
 }
 
 export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {

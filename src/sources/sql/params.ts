@@ -1,5 +1,5 @@
 import { UnreachableCaseError } from '../../errors';
-import type { Condition, Plan } from '../../planning';
+import type { Condition, Plan, SelectPlan } from '../../planning';
 import type { CompiledQuery } from '../SourceAdapter';
 
 /**
@@ -117,23 +117,36 @@ export function parameterize(plan: Plan, expandLists: boolean): Parameterized {
     }
   };
 
+  /** A select's shape and template; `nested` selects (their own conditions, fields, pages) are part of both. */
+  const select = (plan: SelectPlan): SelectPlan => {
+    const where = cond(plan.where);
+    parts.push(`f:${plan.fields.join(',')}`, `o:${plan.orderBy.map((t) => `${t.field} ${t.direction} ${t.nulls}`).join(',')}`, `l:${plan.limit ?? ''}:${plan.offset ?? ''}:${plan.distinct ? 'd' : ''}`);
+    const computed = plan.computed?.map((c) => {
+      parts.push(`c:${c.alias}(`);
+      const condition = cond(c.condition);
+      parts.push(')');
+      return { alias: c.alias, condition };
+    });
+    let partition = plan.partition;
+    if (partition) {
+      parts.push(`p:${partition.fields.join(',')}${listShape(partition.fields.length, partition.keys.length)}`);
+      partition = { fields: partition.fields, keys: param(partition.keys, partition.keys.length) as never };
+    }
+    const nested = plan.nested?.map((n) => {
+      parts.push(`n:${n.alias}:${n.relationship.from}.${n.relationship.name}:${n.plan.entity.name}(`);
+      const inner = select(n.plan);
+      parts.push(')');
+      return { ...n, plan: inner };
+    });
+    return { ...plan, where, partition, computed, nested };
+  };
+
+  if (plan.kind === 'select') {
+    const template = select(plan);
+    return { key: parts.join('|'), values, template };
+  }
   const where = cond(plan.where);
   switch (plan.kind) {
-    case 'select': {
-      parts.push(`f:${plan.fields.join(',')}`, `o:${plan.orderBy.map((t) => `${t.field} ${t.direction} ${t.nulls}`).join(',')}`, `l:${plan.limit ?? ''}:${plan.offset ?? ''}:${plan.distinct ? 'd' : ''}`);
-      const computed = plan.computed?.map((c) => {
-        parts.push(`c:${c.alias}(`);
-        const condition = cond(c.condition);
-        parts.push(')');
-        return { alias: c.alias, condition };
-      });
-      let partition = plan.partition;
-      if (partition) {
-        parts.push(`p:${partition.fields.join(',')}${listShape(partition.fields.length, partition.keys.length)}`);
-        partition = { fields: partition.fields, keys: param(partition.keys, partition.keys.length) as never };
-      }
-      return { key: parts.join('|'), values, template: { ...plan, where, partition, computed } };
-    }
     case 'count':
       return { key: parts.join('|'), values, template: { ...plan, where } };
     case 'aggregate':

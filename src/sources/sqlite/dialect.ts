@@ -57,6 +57,7 @@ export function sqliteDialect(embedded: boolean): SqlDialect {
     windowFunctions: true,
     maxBindParams: 32766,
     arrayParams: false,
+    nestedRows: false,
   };
   return {
     capabilities,
