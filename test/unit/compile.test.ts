@@ -2,6 +2,7 @@ import { buildModel } from '../../src/model';
 import { parseYaml } from '../../src/config';
 import type { Condition, Plan, SelectPlan } from '../../src/planning';
 import { compilePlan, mysqlDialect, postgresDialect, sqliteDialect } from '../../src/sources';
+import { parameterize, prepare } from '../../src/sources/sql/params';
 
 /**
  * Compiling is pure: plan → SQL and bindings, no database. Each case gives the expected SQL
@@ -157,4 +158,56 @@ test('an identifier that looks like SQL stays one quoted identifier', () => {
   expect(pg.sql).toBe('select count(*) as "count" from "x""; drop table y; --" as "t0"');
   const my = compilePlan(dialects.mysql, { kind: 'select', entity: evil, fields: ['id'], where: { kind: 'true' }, orderBy: [] });
   expect(my.sql).toBe('select `t0`.`a``b` as `id` from `x"; drop table y; --` as `t0`');
+});
+
+describe('relationships read inside their parents\' statement (SelectPlan.nested)', () => {
+  const orders = registry.entity('Customer').relationships.get('orders')!;
+  const nestedPlan = (minAmount: string, limit: number): Plan => ({
+    kind: 'select',
+    entity: Customer,
+    fields: ['id', 'seen'],
+    where: cmp('lt', 'score', 7),
+    orderBy: [{ field: 'id', direction: 'asc', nulls: 'last' }],
+    limit: 20,
+    nested: [
+      {
+        alias: '__dg_orders',
+        relationship: orders,
+        plan: { kind: 'select', entity: Order, fields: ['id', 'amount'], where: { kind: 'compare', op: 'gt', field: 'amount', value: minAmount }, orderBy: [{ field: 'id', direction: 'desc', nulls: 'first' }], limit, offset: 1 },
+      },
+    ],
+  });
+
+  test('pg: a correlated ARRAY of json_build_array rows, exact types as text, values bound in order', () => {
+    expect(compilePlan(dialects.pg, nestedPlan('10.5', 3))).toEqual({
+      sql:
+        'select "t0"."id" as "id", "t0"."seen" as "seen", array_to_json(array(select json_build_array("t1"."id", "t1"."amount"::text) from "sales"."orders" as "t1"' +
+        ' where "t1"."customer_id" = "t0"."id" and "t1"."amount" > ? order by "t1"."id" desc limit ? offset ?)) as "__dg_orders"' +
+        ' from "customers" as "t0" where "t0"."score" < ? order by "t0"."id" asc limit ?',
+      bindings: ['10.5', 3, 1, 7, 20],
+    });
+  });
+
+  test('engines without it refuse a nested plan rather than drop its relationship', () => {
+    expect(() => compilePlan(dialects.mysql, nestedPlan('1', 1))).toThrow(/cannot read related rows inside their parents' statement/);
+    expect(() => compilePlan(dialects.sqlite, nestedPlan('1', 1))).toThrow(/cannot read related rows/);
+  });
+
+  test('one prepared shape serves every value; a nested page is part of the shape', () => {
+    const a = parameterize(nestedPlan('10.5', 3), false);
+    const b = parameterize(nestedPlan('99', 3), false);
+    const c = parameterize(nestedPlan('10.5', 4), false);
+    expect(a.key).toBe(b.key);
+    expect(a.key).not.toBe(c.key);
+    // The statement compiled once from the template binds each plan's own values where compiling that plan would.
+    const p = prepare(compilePlan(dialects.pg, a.template));
+    for (const [plan, params] of [
+      [nestedPlan('10.5', 3), a],
+      [nestedPlan('99', 3), b],
+    ] as const) {
+      const direct = compilePlan(dialects.pg, plan);
+      expect(p.sql).toBe(direct.sql);
+      expect(p.bind(params.values)).toEqual(direct.bindings);
+    }
+  });
 });
