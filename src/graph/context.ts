@@ -48,6 +48,8 @@ export interface TraceLabel {
   readonly path?: string;
   /** A page of this many rows: the statement reads one more to learn whether a next page exists. */
   readonly page?: number;
+  /** Where the rows sit in the answer when not at `path` itself (a connection's `path.edges.node`): the path of their nested relationships. */
+  readonly rowsAt?: string;
   readonly lookup?: QueryTrace['lookup'];
   /** A relationship's load: where its parents' rows sit in the answer, and the relationship from them. */
   readonly parent?: { readonly path: string; readonly relationship: Relationship };

@@ -47,7 +47,8 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
     returned: label?.page !== undefined && rows.length > label.page ? label.page : undefined,
     cachedAgeMs: cache?.ageMs || undefined,
   });
-  if (plan.kind === 'select' && plan.nested && path !== undefined) traceNested(ctx, source.name, plan.nested, rows, path, cache?.ageMs || undefined);
+  if (plan.kind === 'select' && plan.nested && path !== undefined)
+    traceNested(ctx, source.name, plan.nested, rows, { at: label?.rowsAt ?? path, statement: path, page: label?.page, cachedAgeMs: cache?.ageMs || undefined });
   return rows;
 }
 

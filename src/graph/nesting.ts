@@ -135,23 +135,50 @@ function crossesSources(c: Condition, source: string): boolean {
   }
 }
 
+/** Where the rows a statement's nested relationships were read for sit, and how many of them reached the answer. */
+export interface NestedRowsAt {
+  /** Response path of the parent rows (`customers`, or a connection's `ordersConnection.edges.node`). */
+  readonly at: string;
+  /** Path of the statement's own lineage entry (`customers`, `ordersConnection`). */
+  readonly statement: string;
+  /** Parents that reached the answer, when fewer than read (a connection reads one row past its page). */
+  readonly page?: number;
+  readonly cachedAgeMs?: number;
+}
+
 /**
  * Lineage and audit of the related rows a statement read inside its rows: one trace per nested
- * relationship (at `path.key`), with the rows it returned, marked as read by the statement at `path`.
- * Each level's condition is recorded for the proofs of the loads below it (graph/proof.ts).
+ * relationship (at `at.key`), with the rows it read and those that reached the answer, marked as read
+ * by the statement whose entry is at `statement`. Each level's condition is recorded for the proofs
+ * of the loads below it (graph/proof.ts).
  */
-export function traceNested(ctx: RequestContext, source: string, nested: readonly NestedSelect[], rows: readonly Row[], path: string, cachedAgeMs?: number): void {
+export function traceNested(ctx: RequestContext, source: string, nested: readonly NestedSelect[], rows: readonly Row[], where: NestedRowsAt): void {
+  const page = where.page !== undefined && where.page < rows.length ? where.page : rows.length;
   for (const n of nested) {
-    const at = `${path}.${n.alias.slice(PREFIX_LENGTH)}`;
+    const at = `${where.at}.${n.alias.slice(PREFIX_LENGTH)}`;
     const related: Row[] = [];
-    for (const r of rows) {
-      const v = r[n.alias];
+    let returned = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i][n.alias];
       if (Array.isArray(v)) for (const x of v as Row[]) related.push(x);
       else if (v) related.push(v as Row);
+      if (i === page - 1) returned = related.length;
     }
     const plan = n.plan;
     noteReadUnder(ctx, at, plan);
-    ctx.trace.push({ source, entity: plan.entity.name, table: plan.entity.table, fields: plan.fields, kind: 'select', rows: related.length, ms: 0, path: at, readWith: path, cachedAgeMs });
-    if (plan.nested) traceNested(ctx, source, plan.nested, related, at, cachedAgeMs);
+    ctx.trace.push({
+      source,
+      entity: plan.entity.name,
+      table: plan.entity.table,
+      fields: plan.fields,
+      kind: 'select',
+      rows: related.length,
+      ms: 0,
+      path: at,
+      readWith: where.statement,
+      returned: page < rows.length ? returned : undefined,
+      cachedAgeMs: where.cachedAgeMs,
+    });
+    if (plan.nested) traceNested(ctx, source, plan.nested, page < rows.length ? related.slice(0, returned) : related, { at, statement: where.statement, cachedAgeMs: where.cachedAgeMs });
   }
 }

@@ -1,4 +1,4 @@
-import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import { getNamedType, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../errors';
 import type { Entity, Relationship } from '../model';
 import { and, keysetAfter, type AggregateTerm } from '../planning';
@@ -37,6 +37,11 @@ export function byKeyResolver(entity: Entity): Resolver {
   };
 }
 
+/** The node type of a connection type (its `nodes` field's element type). */
+function nodeType(connection: GraphQLOutputType): GraphQLOutputType {
+  return (getNamedType(connection) as GraphQLObjectType).getFields().nodes.type;
+}
+
 export function connectionResolver(entity: Entity): Resolver {
   return async (_p, args, ctx, info) => {
     const { runtime } = ctx;
@@ -53,9 +58,12 @@ export function connectionResolver(entity: Entity): Resolver {
     else if (args.after !== undefined && args.after !== null) throw badInput('`after` must be a cursor string');
     const wantsRows = sel.has('edges') || sel.has('nodes') || sel.has('pageInfo');
     const path = responsePath(info.path);
+    // Relationships of the nodes are read by the page's statement when the nodes sit at one path (edges or nodes, not both).
+    const rowsAt = sel.has('edges') ? (sel.has('nodes') ? undefined : `${path}.edges.node`) : sel.has('nodes') ? `${path}.nodes` : undefined;
+    const nested = rowsAt !== undefined ? nestedSelects(ctx, entity, nodeType(info.returnType), nodeSel, info, { entity, where }) : undefined;
     const [rows, total] = await Promise.all([
       wantsRows
-        ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1, computed: flagsFor(ea, nodeSel) }, { path, page: first })
+        ? runPlan(ctx, { kind: 'select', entity, fields, where, orderBy: a.orderBy, limit: first + 1, computed: flagsFor(ea, nodeSel), nested }, { path, page: first, rowsAt })
         : Promise.resolve([] as Row[]),
       sel.has('totalCount') ? runPlan(ctx, { kind: 'count', entity, where: a.where }, { path }).then((r) => r[0].count as number) : Promise.resolve(null),
     ]);

@@ -172,7 +172,8 @@ beforeAll(async () => {
   } finally {
     await k.destroy();
   }
-  const files = { model: MODEL, policies: POLICIES, extraConfig: TEST_IDENTITY };
+  // One cursor key for both gateways: a page's cursor from one is the other's too.
+  const files = { model: MODEL, policies: POLICIES, extraConfig: `${TEST_IDENTITY}\nserver: { cursorSecret: nested-rows-test-cursor-secret-0123456789 }` };
   folded = await startGateway({ org: { dialect: 'postgres', url: db.url } }, files);
   separate = await startGateway({ org: { dialect: 'postgres', url: db.url, options: { nestedRows: 'false' } } }, files);
   for (const g of [folded.gw, separate.gw]) {
@@ -309,4 +310,34 @@ test('the result cache keys the folded statement whole: a cached answer equals a
   const again = await both('lead', q);
   expect(answer(again.a.body)).toBe(answer(first.b.body));
   expect(again.a.statements).toBe(0);
+});
+
+describe.each(['admin', 'lead', 'auditor'])('connections, as %s', (role) => {
+  test('the nodes of a page read their relationships in the page\'s statement; pages, cursors and counts unchanged', async () => {
+    for (const at of ['edges { cursor node { ...M } }', 'nodes { ...M }']) {
+      const q = `query P($after: String) {
+        membersConnection(first: 3, after: $after, orderBy: [{id: ASC}]) { totalCount pageInfo { hasNextPage endCursor } ${at} }
+      }
+      fragment M on Member { id name team { id name } tasks(orderBy: [{id: ASC}], limit: 2) { id title } }`;
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const { a, b } = await both(role, q, { after });
+        expect(a.body.errors).toBeUndefined();
+        expect(answer(a.body)).toBe(answer(b.body));
+        // The page and its count: two statements; the members' team and tasks cost none of their own.
+        expect(a.statements).toBe(2);
+        expect(b.statements).toBe(4);
+        const lineage = a.body.extensions.lineage as { path: string; readWith?: string; rows: number; read?: number }[];
+        const base = at.startsWith('edges') ? 'membersConnection.edges.node' : 'membersConnection.nodes';
+        const c = a.body.data.membersConnection;
+        const nodes = (c.edges ? c.edges.map((e: { node: unknown }) => e.node) : c.nodes) as { tasks: unknown[]; team: unknown }[];
+        expect(lineage.find((e) => e.path === `${base}.tasks`)).toMatchObject({ readWith: 'membersConnection', rows: nodes.flatMap((n) => n.tasks).length });
+        expect(lineage.find((e) => e.path === `${base}.team`)).toMatchObject({ readWith: 'membersConnection', rows: nodes.filter((n) => n.team).length });
+        after = c.pageInfo.hasNextPage ? c.pageInfo.endCursor : null;
+        pages++;
+      } while (after && pages < 10);
+      expect(pages).toBeGreaterThan(1);
+    }
+  });
 });
