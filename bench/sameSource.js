@@ -3,8 +3,11 @@
  * Q2 (20 customers with their 10 latest orders, both in PostgreSQL) answered two ways, to decide
  * whether a nested same-source selection should be one SQL statement:
  *   batched: two statements (customers, then one ROW_NUMBER query for all their orders), rows mapped in JS
- *            (what datagate does today);
- *   lateral: one statement, orders aggregated per customer with LATERAL + json_agg (what Hasura does).
+ *            (what datagate did until 2026-11-27, and still does for a relationship across sources);
+ *   lateral: one statement, orders aggregated per customer with LATERAL + json_agg (Hasura's form).
+ * Datagate now reads a same-source relationship in its parents' statement in another single-statement
+ * form (graph/nesting.ts: a correlated ARRAY of json_build_array rows), measured under load in
+ * bench/RESULTS.md; this script's sequential, one-connection view is kept for the latency side.
  * Each strategy runs sequentially on one connection; reported: client wall time per answer and the
  * server time PostgreSQL itself spends (EXPLAIN ANALYZE), median of the runs.
  * Usage: node bench/sameSource.js  (after `npm run bench` has loaded datagate_bench)

@@ -50,15 +50,19 @@ const body = (query, operationName, variables) => JSON.stringify(variables ? { q
 
 // ------------------------------------------------------------------ raw SQL
 
+function q2Folded(scope) {
+  return `select t0.id, t0.name, t0.region,
+      array_to_json(array(select json_build_array(t1.id, t1.amount::text, t1.status, to_char(t1.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        from orders t1 where t1.customer_id = t0.id order by t1.created_at desc, t1.id limit 10)) as orders
+    from customers t0 where t0.region = $1${scope} order by t0.name, t0.id limit 20`;
+}
+
 const SQL = {
   q1: `select id, name, email, region, segment from customers where region = $1 order by name, id limit 50`,
   q2customers: `select id, name, region from customers where region = $1 order by name, id limit 20`,
-  // The same strategy as datagate (one query for the whole level, ROW_NUMBER per parent).
-  q2orders: `select id, customer_id, amount, status, created_at from (
-      select id, customer_id, amount, status, created_at,
-             row_number() over (partition by customer_id order by created_at desc, id) as rn
-      from orders where customer_id = any($1)) o
-    where rn <= 10 order by customer_id, rn`,
+  // The same strategy as datagate (graph/nesting.ts): one statement, each customer's 10 latest orders
+  // a correlated ARRAY of json_build_array rows; timestamps written as datagate writes them.
+  q2: q2Folded(''),
   q3: `select id, name, email, phone, region, segment, rep_id, created_at, updated_at from customers where id = $1`,
   q4: `select status, count(*)::int as count, sum(amount)::text as amount from orders group by status order by status`,
   q5orders: `select id, customer_id, amount, status, created_at from (
@@ -75,6 +79,7 @@ const SQL = {
 const SCOPED_SQL = {
   q1: `select id, name, email, region, segment from customers where region = $1 and rep_id = $2 order by name, id limit 50`,
   q2customers: `select id, name, region from customers where region = $1 and rep_id = $2 order by name, id limit 20`,
+  q2: q2Folded(' and t0.rep_id = $2'),
   q3: `select id, name, email, phone, region, segment, rep_id, created_at, updated_at from customers where id = $1 and rep_id = $2`,
   q4: `select o.status, count(*)::int as count, sum(o.amount)::text as amount from orders o join customers c on c.id = o.customer_id
     where c.rep_id = $1 group by o.status order by o.status`,
@@ -105,10 +110,8 @@ const RAW = {
     return { customers: rows };
   },
   async Q2(db, _variables, scope) {
-    const { rows: customers } = await customersOfRegion(db, 'q2customers', scope);
-    const { rows: orders } = await db.pg.query(SQL.q2orders, [customers.map((c) => c.id)]);
-    const by = groupOrders(orders);
-    return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, orders: by.get(c.id) ?? [] })) };
+    const { rows } = await customersOfRegion(db, 'q2', scope);
+    return { customers: rows.map((c) => ({ id: c.id, name: c.name, region: c.region, orders: c.orders.map((o) => ({ id: o[0], amount: o[1], status: o[2], created_at: o[3] })) })) };
   },
   async Q3(db, variables, scope) {
     const { rows } = await (scope ? db.pg.query(SCOPED_SQL.q3, [variables.id, scope.repId]) : db.pg.query(SQL.q3, [variables.id]));
