@@ -1,6 +1,8 @@
-import type { Entity } from '../model';
-import type { ComputedFlag } from '../planning';
+import type { Entity, Relationship } from '../model';
+import type { ComputedFlag, SelectPlan } from '../planning';
 import type { EntityAccess } from '../policy';
+import { parseListArgs } from './args';
+import { readableRows, type RequestContext } from './context';
 import type { Selection } from './selection';
 
 /** Columns one level needs: the selected fields, the key, and the local side of selected relationships. */
@@ -26,4 +28,22 @@ export function flagsFor(ea: EntityAccess, sel: Selection): ComputedFlag[] | und
     if (f?.clear) out.push(f.clear);
   }
   return out.length ? out : undefined;
+}
+
+/**
+ * What a relationship field reads for each parent, whether by its own load (graph/loaders.ts) or in
+ * its parents' statement (graph/nesting.ts): the target's own policy and retention (and, for a list,
+ * the field's where, order and page), the selected fields with the join's target side, and the
+ * per-row flags. Throws what parseListArgs throws for bad arguments.
+ */
+export function relatedRows(ctx: RequestContext, rel: Relationship, target: Entity, args: Record<string, unknown>, sel: Selection): Pick<SelectPlan, 'fields' | 'where' | 'orderBy' | 'limit' | 'offset' | 'computed'> {
+  const a = rel.many ? parseListArgs(ctx, target, args) : undefined;
+  return {
+    fields: fieldsFor(target, sel, rel.on.map(([, r]) => r)),
+    where: a?.where ?? readableRows(ctx, target),
+    orderBy: a?.orderBy ?? [],
+    limit: a?.limit,
+    offset: a?.offset,
+    computed: flagsFor(ctx.access.entity(target.name), sel),
+  };
 }

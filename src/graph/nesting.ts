@@ -2,9 +2,8 @@ import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type Gra
 import type { Entity, Relationship } from '../model';
 import { and, not, or, TRUE, type Condition, type NestedSelect, type SelectPlan } from '../planning';
 import type { Row } from '../sources';
-import { parseListArgs } from './args';
-import { fieldsFor, flagsFor } from './columns';
-import { readableRows, type ReadUnder, type RequestContext } from './context';
+import { relatedRows } from './columns';
+import type { ReadUnder, RequestContext } from './context';
 import { noteReadUnder, provenBy } from './proof';
 import { subSelection, type Selection } from './selection';
 
@@ -68,27 +67,20 @@ function nestedSelect(
 ): NestedSelect | undefined {
   const alias = nestedAlias(key);
   if (alias.length > MAX_ALIAS) return undefined;
-  let where: Condition;
-  let list: Pick<SelectPlan, 'orderBy' | 'limit' | 'offset'> = { orderBy: [] };
+  const sel = subSelection(nodes, info);
+  let q: ReturnType<typeof relatedRows>;
   try {
     // What relationshipResolver would plan for this field (the same arguments, coerced the same way).
-    const args = getArgumentValues(field, nodes[0], info.variableValues);
-    if (rel.many) {
-      const a = parseListArgs(ctx, target, args);
-      where = a.where;
-      list = { orderBy: a.orderBy, limit: a.limit, offset: a.offset };
-    } else where = readableRows(ctx, target);
+    q = relatedRows(ctx, rel, target, getArgumentValues(field, nodes[0], info.variableValues), sel);
   } catch {
     return undefined;
   }
-  const sel = subSelection(nodes, info);
-  const fields = fieldsFor(target, sel, rel.on.map(([, r]) => r));
-  where = withoutProven(where, read, rel);
-  const computed = flagsFor(ctx.access.entity(target.name), sel)?.map((f) => ({ alias: f.alias, condition: withoutProven(f.condition, read, rel) }));
+  const where = withoutProven(q.where, read, rel);
+  const computed = q.computed?.map((f) => ({ alias: f.alias, condition: withoutProven(f.condition, read, rel) }));
   if (crossesSources(where, target.source) || computed?.some((c) => crossesSources(c.condition, target.source))) return undefined;
   const nested = nestedSelects(ctx, target, field.type, sel, info, { entity: target, where });
-  if (fields.length + (computed?.length ?? 0) + (nested?.length ?? 0) > maxCells) return undefined;
-  const plan: SelectPlan = { kind: 'select', entity: target, fields, where, ...list, ...(computed ? { computed } : {}), ...(nested ? { nested } : {}) };
+  if (q.fields.length + (computed?.length ?? 0) + (nested?.length ?? 0) > maxCells) return undefined;
+  const plan: SelectPlan = { kind: 'select', entity: target, fields: q.fields, where, orderBy: q.orderBy, limit: q.limit, offset: q.offset, ...(computed ? { computed } : {}), ...(nested ? { nested } : {}) };
   return { alias, relationship: rel, plan };
 }
 

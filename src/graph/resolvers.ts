@@ -4,7 +4,7 @@ import type { Entity, Relationship } from '../model';
 import { and, keysetAfter, type AggregateTerm } from '../planning';
 import type { Row } from '../sources';
 import { checkLimit, parseListArgs } from './args';
-import { fieldsFor, flagsFor } from './columns';
+import { fieldsFor, flagsFor, relatedRows } from './columns';
 import { aggregatableRows, readableRows, type RequestContext } from './context';
 import { decodeCursor, encodeCursor, orderSignature } from './cursor';
 import { runPlan } from './execute';
@@ -124,23 +124,15 @@ export function relationshipResolver(rel: Relationship, target: Entity): Resolve
     if (key.some((v) => v === null || v === undefined)) return rel.many ? [] : null;
     let loader = ctx.perField.get(info.fieldNodes) as ReturnType<typeof relationshipLoader> | undefined;
     if (!loader) {
-      const ea = ctx.access.entity(target.name);
       // The target's own policy applies to what a relationship returns.
-      const a = rel.many ? parseListArgs(ctx, target, args) : undefined;
       const sel = subSelection(info.fieldNodes, info);
-      const fields = fieldsFor(target, sel, rel.on.map(([, r]) => r));
-      const where = a?.where ?? readableRows(ctx, target);
+      const q = relatedRows(ctx, rel, target, args, sel);
       loader = relationshipLoader(ctx, {
         relationship: rel,
         target,
-        fields,
-        computed: flagsFor(ea, sel),
-        where,
-        nested: nestedSelects(ctx, target, info.returnType, sel, info, { entity: target, where }),
-        orderBy: a?.orderBy ?? [],
-        limit: a?.limit,
-        offset: a?.offset,
-        signature: JSON.stringify([args, fields]),
+        ...q,
+        nested: nestedSelects(ctx, target, info.returnType, sel, info, { entity: target, where: q.where }),
+        signature: JSON.stringify([args, q.fields]),
         // Computed once per field occurrence: every parent of a list shares it, indexes left out.
         path: responsePath(info.path),
       });
