@@ -28,6 +28,14 @@ rules:
   - { action: read, subject: Order, conditions: { status: paid } }
   - { action: read, subject: OrderLine, conditions: { "order.status": paid } }
 `,
+  // Every rep; customers with a paid order (in the other source): reps do not prove it.
+  'paid_buyers.yaml': `
+role: paid_buyers
+rules:
+  - { action: read, subject: Rep }
+  - { action: read, subject: Customer, conditions: { "orders.status": paid } }
+  - { action: read, subject: Order }
+`,
   'all_orders.yaml': `
 role: all_orders
 rules:
@@ -145,4 +153,21 @@ describe('within one source', () => {
     expect(texts).toHaveLength(2);
     expect(texts[1]).toMatch(/exists/i);
   });
+});
+
+test('a same-source relationship whose policy needs a lookup in another source keeps its own statement (it is not read in its parents\' statement)', async () => {
+  // Reps and customers are both in crm (PostgreSQL, which reads relationships inside their parents'
+  // statement), but "has a paid order" asks sales (MariaDB) first: the customers cannot be a subquery
+  // of the reps' statement, and the gateway loads them as before, after the lookup.
+  const token = await mintToken({ sub: 'pat', roles: ['paid_buyers'] });
+  const { data: d, lineage } = await ask(token, '{ reps(orderBy: [{id: ASC}]) { id customers(orderBy: [{id: ASC}], limit: 200) { id } } }');
+  const paid = new Set(data.orders.filter((o) => o.status === 'paid').map((o) => o.customer_id));
+  expect(d.reps.map((r: { id: number }) => r.id)).toEqual(data.reps.map((r) => r.id));
+  for (const r of d.reps as { id: number; customers: { id: number }[] }[])
+    expect(r.customers.map((c) => c.id)).toEqual(data.customers.filter((c) => c.rep_id === r.id && paid.has(c.id)).map((c) => c.id));
+  expect(paid.size).toBeGreaterThan(0);
+  const customers = lineage.find((l) => l.path === 'reps.customers' && l.kind === 'select')!;
+  expect(customers).toMatchObject({ statements: 1 });
+  expect(customers.readWith).toBeUndefined();
+  expect(lineage.some((l) => l.path === 'reps.customers' && l.kind === 'lookup')).toBe(true);
 });
