@@ -1,6 +1,6 @@
 import { DatagateError, ErrorCode, badInput } from '../errors';
 import type { Entity } from '../model';
-import { and, not, or, orderByToTerms, whereToCondition, withKeyTieBreak, type Condition, type OrderTerm } from '../planning';
+import { and, mapRelated, orderByToTerms, whereToCondition, withKeyTieBreak, type Condition, type OrderTerm } from '../planning';
 import { readableRows, type RequestContext, type Runtime } from './context';
 
 export interface ListArgs {
@@ -50,16 +50,5 @@ export function parseListArgs(ctx: RequestContext, entity: Entity, args: Record<
 
 /** Every `related` node of a user's filter gets its target's readable rows (policy and retention). */
 export function guardRelated(ctx: RequestContext, c: Condition): Condition {
-  switch (c.kind) {
-    case 'and':
-      return and(...c.items.map((i) => guardRelated(ctx, i)));
-    case 'or':
-      return or(...c.items.map((i) => guardRelated(ctx, i)));
-    case 'not':
-      return not(guardRelated(ctx, c.item));
-    case 'related':
-      return { ...c, where: and(readableRows(ctx, c.target), guardRelated(ctx, c.where)) };
-    default:
-      return c;
-  }
+  return mapRelated(c, (r) => ({ ...r, where: and(readableRows(ctx, r.target), guardRelated(ctx, r.where)) }));
 }

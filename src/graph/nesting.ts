@@ -1,6 +1,6 @@
 import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLField, type GraphQLObjectType, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
 import type { Entity, Relationship } from '../model';
-import { and, not, or, TRUE, type Condition, type NestedSelect, type SelectPlan } from '../planning';
+import { mapRelated, TRUE, type Condition, type NestedSelect, type SelectPlan } from '../planning';
 import type { Row } from '../sources';
 import { relatedRows } from './columns';
 import type { ReadUnder, RequestContext } from './context';
@@ -98,18 +98,7 @@ function byResponseKey(nodes: readonly FieldNode[]): Map<string, FieldNode[]> {
 
 /** `related` conditions that the parents' own condition proves for every related row (graph/proof.ts) become TRUE. */
 function withoutProven(c: Condition, read: ReadUnder, via: Relationship): Condition {
-  switch (c.kind) {
-    case 'and':
-      return and(...c.items.map((i) => withoutProven(i, read, via)));
-    case 'or':
-      return or(...c.items.map((i) => withoutProven(i, read, via)));
-    case 'not':
-      return not(withoutProven(c.item, read, via));
-    case 'related':
-      return provenBy(read, via, c) ? TRUE : c;
-    default:
-      return c;
-  }
+  return mapRelated(c, (r) => (provenBy(read, via, r) ? TRUE : r));
 }
 
 /** Whether a condition needs rows of another source (a key lookup before the statement: execute.ts). */

@@ -54,6 +54,25 @@ export function not(item: Condition): Condition {
   return { kind: 'not', item };
 }
 
+/**
+ * The condition with each `related` node (outside other `related` nodes) replaced by `f(node)`,
+ * through and / or / not, constants folded again.
+ */
+export function mapRelated(c: Condition, f: (r: Extract<Condition, { kind: 'related' }>) => Condition): Condition {
+  switch (c.kind) {
+    case 'and':
+      return and(...c.items.map((i) => mapRelated(i, f)));
+    case 'or':
+      return or(...c.items.map((i) => mapRelated(i, f)));
+    case 'not':
+      return not(mapRelated(c.item, f));
+    case 'related':
+      return f(c);
+    default:
+      return c;
+  }
+}
+
 export function inKeys(fields: readonly string[], values: readonly (readonly unknown[])[]): Condition {
   return values.length === 0 ? FALSE : { kind: 'in', fields, values, negate: false };
 }

@@ -1,4 +1,4 @@
-import type { Entity, FieldType } from '../model';
+import type { Entity, Field, FieldType } from '../model';
 import type { NestedSelect } from '../planning';
 import type { Row } from './SourceAdapter';
 
@@ -101,7 +101,7 @@ export function createRowDecoder(entity: Entity, fields: readonly string[], need
   const steps: [string, Decoder][] = [];
   for (const f of fields) {
     const field = entity.fields.get(f)!;
-    const d = field.scale !== undefined ? decimalWithScale(field.scale) : decoders[field.type];
+    const d = fieldDecoder(field);
     if (d && (!needed || needed.has(field.type))) steps.push([f, d]);
   }
   if (steps.length === 0) return null;
@@ -112,6 +112,11 @@ export function createRowDecoder(entity: Entity, fields: readonly string[], need
     }
     return row;
   };
+}
+
+/** A field's decoder: its type's, or for a Decimal with a scale, one that prints doubles with it. */
+function fieldDecoder(field: Field): Decoder | null {
+  return field.scale !== undefined ? decimalWithScale(field.scale) : decoders[field.type];
 }
 
 /** A Decimal an engine returned as a double (SQLite) printed with the model's scale: 42.5 → "42.50". */
@@ -149,9 +154,8 @@ function relatedRowsDecoder(n: NestedSelect): (v: unknown) => unknown {
   const names: string[] = [];
   const cell: (Decoder | null)[] = [];
   for (const f of plan.fields) {
-    const field = plan.entity.fields.get(f)!;
     names.push(f);
-    cell.push(field.scale !== undefined ? decimalWithScale(field.scale) : decoders[field.type]);
+    cell.push(fieldDecoder(plan.entity.fields.get(f)!));
   }
   for (const c of plan.computed ?? []) {
     names.push(c.alias);
