@@ -19,6 +19,7 @@ interface TarnPool {
 interface MaybeStats {
   breaker?: string | { state?: string };
   queued?: number;
+  totals?: { shared?: number };
 }
 
 const BREAKER_STATES: Record<string, number> = { closed: 0, 'half-open': 1, half_open: 1, halfOpen: 1, open: 2 };
@@ -92,6 +93,20 @@ export function instrumentSources(sources: ReadonlyMap<string, SourceAdapter>, r
       for (const a of adapters) {
         const q = statsOf(a)?.queued;
         if (typeof q === 'number') this.set({ source: a.name }, q);
+      }
+    },
+  });
+  new Counter({
+    name: 'datagate_source_statements_shared_total',
+    help: "Statements not sent because an identical statement's run served their request (the source's shareStatements).",
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      // Counted by the adapter itself, set at scrape time (a counter that only ever grows).
+      this.reset();
+      for (const a of adapters) {
+        const n = statsOf(a)?.totals?.shared;
+        if (typeof n === 'number') this.inc({ source: a.name }, n);
       }
     },
   });

@@ -93,6 +93,8 @@ export interface SourceStats {
     readonly circuitOpen: number;
     /** Given up by their request (deadline, client gone) while waiting or running. */
     readonly cancelled: number;
+    /** Not sent: an identical statement's run served their request (the source's `shareStatements`). */
+    readonly shared?: number;
   };
 }
 

@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
 import type { Dialect, SourceConfig } from '../config';
+
+type ShareStatements = NonNullable<SourceConfig['shareStatements']>;
 import { SOURCE_GUARD_DEFAULTS } from '../config/schema';
 import type { FieldType } from '../model';
 import type { Plan } from '../planning';
 import type { BreakerOptions } from './CircuitBreaker';
-import { createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
+import { abortError, createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
 import { createNestedDecoder, createRowDecoder, decodeAggregate } from './decode';
 import type { CancelSignal, CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
 import { resultKey } from './ResultCache';
+import { SharedStatements } from './SharedStatements';
 import { compilePlan } from './sql/compile';
 import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
@@ -20,8 +23,8 @@ export interface AdapterParts {
   knex: Knex;
   sql: SqlDialect;
   run: RunStatement;
-  /** From the source's config: statements that may wait for a connection, and the circuit breaker. */
-  guard: { maxQueue: number; breaker: BreakerOptions };
+  /** From the source's config: statements that may wait for a connection, the circuit breaker, which identical statements share a run. */
+  guard: { maxQueue: number; breaker: BreakerOptions; share: ShareStatements };
   /** Cancels the statement running on a connection (server engines only). */
   cancel?: (conn: Connection) => Promise<unknown>;
   /** Closes a connection that must not be lent again. */
@@ -33,6 +36,7 @@ export interface AdapterParts {
 export const guardOf = (cfg: SourceConfig): AdapterParts['guard'] => ({
   maxQueue: cfg.maxQueue ?? SOURCE_GUARD_DEFAULTS.maxQueue,
   breaker: cfg.breaker ?? SOURCE_GUARD_DEFAULTS.breaker,
+  share: cfg.shareStatements ?? SOURCE_GUARD_DEFAULTS.shareStatements,
 });
 
 /** Statements kept per source; a deployment's query shapes are few, a flood of distinct shapes just starts over. */
@@ -79,7 +83,10 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     }
   };
   let statements = 0;
-  const runner = createStatementRunner({ source: name, knex, run: parts.run, ...parts.guard, cancel: parts.cancel, discard: parts.discard });
+  const { share, ...guard } = parts.guard;
+  const runner = createStatementRunner({ source: name, knex, run: parts.run, ...guard, cancel: parts.cancel, discard: parts.discard });
+  const sharing = new SharedStatements(abortError);
+  const shares = (plan: Plan) => share === 'all' || (share === 'aggregates' && plan.kind !== 'select');
 
   const run = (sqlText: string, bindings: readonly unknown[], statementName: string, signal?: CancelSignal): Promise<Row[]> => {
     // Listeners on the source's knex see every statement, as they would for knex's own queries.
@@ -105,16 +112,21 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     knex,
     compile: (plan) => compilePlan(sql, plan),
     run: (q: CompiledQuery, opts) => run(q.sql, q.bindings, '', opts?.signal),
-    stats: runner.stats,
+    stats: () => {
+      const st = runner.stats();
+      return { ...st, totals: { ...st.totals, shared: sharing.shared } };
+    },
     async execute(plan, opts) {
       const { p, values } = preparedFor(plan);
       const bound = p.bind(values);
       // Rows by key or page: a named statement, parsed once per connection, whose plan PostgreSQL may
       // cache. Aggregates and counts scan what the filter leaves, and the best plan depends on the values
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
-      const statement = async () => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', opts?.signal), p.nested);
+      const read = async (signal: CancelSignal | undefined) => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', signal), p.nested);
+      const shareKey = shares(plan) ? resultKey(name, p.sql, bound) : undefined;
+      const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read);
       const cache = opts?.cache;
-      const key = cache && resultKey(name, p.sql, bound);
+      const key = cache && (shareKey ?? resultKey(name, p.sql, bound));
       if (!cache || key === undefined) return statement();
       const { rows, ageMs } = await cache.store.through(key, cache.ttlMs, cache.refresh, statement);
       cache.ageMs = ageMs;

@@ -62,7 +62,8 @@ function outcomeOf(e: DatagateError): Outcome {
   }
 }
 
-const abortError = (signal: CancelSignal): DatagateError =>
+/** The error a statement fails with when its request's signal aborts (deadline, client gone). */
+export const abortError = (signal: CancelSignal): DatagateError =>
   isDatagateError(signal.reason) ? signal.reason : new DatagateError(ErrorCode.REQUEST_CANCELLED, 'the request was cancelled before this field was read');
 
 /**
