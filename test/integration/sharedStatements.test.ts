@@ -1,0 +1,170 @@
+import type { Knex } from 'knex';
+import type { Gateway } from '../../src/server';
+import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
+import { startGateway } from '../support/fixture';
+import { postGraphQL } from '../support/gql';
+
+/**
+ * `shareStatements` (src/sources/SharedStatements.ts) on real PostgreSQL. Entity Event reads a view
+ * that sleeps 0.4 s once per statement, so that requests sent together overlap in the database for
+ * certain, and one sent later can be placed while an earlier statement still runs.
+ *
+ * Three gateways on one database: the default (aggregates and counts shared), `all` and `off`; each
+ * counts the statements it sends (the adapter's knex 'query' event, one per statement).
+ */
+
+const MODEL = {
+  'events.yaml': `
+Event:
+  source: db
+  table: slow_events
+  key: id
+  fields:
+    id: { type: Int }
+    kind: { type: String }
+    amount: { type: Decimal, scale: 2 }
+`,
+};
+
+const SLEEP_S = 0.4;
+
+let db: TestDatabase;
+let k: Knex;
+type G = { gw: Gateway; url: string };
+let shared: G;
+let all: G;
+let off: G;
+const sent = new Map<Gateway, number>();
+/** Resolves at the next statement a gateway sends (to place a request while it runs). */
+const nextStatement = new Map<Gateway, () => void>();
+
+beforeAll(async () => {
+  db = await createPgDatabase('shared');
+  k = knexFor(db.url);
+  await k.schema.createTable('events', (t) => {
+    t.integer('id').primary();
+    t.string('kind').notNullable();
+    t.decimal('amount', 10, 2).notNullable();
+  });
+  await k('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25` })));
+  // pg_sleep in a materialized one-row CTE: once per statement, whatever plan the filter gets.
+  await k.raw(`create view slow_events as with s as materialized (select pg_sleep(${SLEEP_S})) select e.* from events e cross join s`);
+  const start = (options?: Record<string, string>) => startGateway({ db: { dialect: 'postgres', url: db.url, options } }, { model: MODEL });
+  shared = await start();
+  all = await start({ shareStatements: 'all' });
+  off = await start({ shareStatements: 'off' });
+  for (const g of [shared.gw, all.gw, off.gw]) {
+    sent.set(g, 0);
+    g.runtime.sources.get('db')!.knex.on('query', () => {
+      sent.set(g, sent.get(g)! + 1);
+      nextStatement.get(g)?.();
+    });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([shared?.gw.close(), all?.gw.close(), off?.gw.close()]);
+  await k?.destroy();
+  await db?.drop();
+});
+
+const AGGREGATE = '{ eventsAggregate(groupBy: [kind]) { group { kind } count sum { amount } } }';
+const LIST = '{ events(orderBy: [{id: ASC}], limit: 5) { id kind amount } }';
+
+async function ask(g: G, query: string) {
+  const r = await postGraphQL(g.url, query);
+  expect(r.status).toBe(200);
+  expect(r.body.errors).toBeUndefined();
+  return r.body.data;
+}
+
+/** `n` identical requests sent together; their answers and the statements the gateway sent for them. */
+async function together(g: G, query: string, n: number) {
+  const before = sent.get(g.gw)!;
+  const answers = await Promise.all(Array.from({ length: n }, () => ask(g, query)));
+  return { answers, statements: sent.get(g.gw)! - before };
+}
+
+/** The database's own answer to AGGREGATE, read directly. */
+async function expectedAggregate() {
+  const rows = await k('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind');
+  return rows.map((r) => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
+}
+
+const byKind = (data: { eventsAggregate: { group: { kind: string } }[] }) => [...data.eventsAggregate].sort((a, b) => a.group.kind.localeCompare(b.group.kind));
+
+describe('shareStatements: identical statements overlapping in time run once', () => {
+  test('eight identical aggregates sent together: two statements (the first, and one for all who arrived while it ran), the database\'s answer for each', async () => {
+    const expected = await expectedAggregate();
+    const { answers, statements } = await together(shared, AGGREGATE, 8);
+    expect(statements).toBe(2);
+    for (const a of answers) expect(byKind(a)).toEqual(expected);
+    // Without sharing, each request sends its own.
+    const separate = await together(off, AGGREGATE, 8);
+    expect(separate.statements).toBe(8);
+    for (const a of separate.answers) expect(byKind(a)).toEqual(expected);
+    // The count reaches /metrics.
+    const metrics = await (await fetch(shared.url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^datagate_source_statements_shared_total\{source="db"\} 6$/m);
+  }, 20_000);
+
+  test('a request never gets rows read before it arrived: a row written while an identical aggregate runs is in the later answer', async () => {
+    const started = new Promise<void>((r) => nextStatement.set(shared.gw, r));
+    const before = sent.get(shared.gw)!;
+    const first = ask(shared, AGGREGATE);
+    await started;
+    nextStatement.delete(shared.gw);
+    // The first statement runs (its snapshot taken, sleeping): write, then ask again.
+    await k('events').insert({ id: 1000, kind: 'refund', amount: '1000.00' });
+    try {
+      const second = await ask(shared, AGGREGATE);
+      const refunds = (d: Awaited<typeof first>) => byKind(d).find((g: { group: { kind: string } }) => g.group.kind === 'refund');
+      const early = refunds(await first);
+      const late = refunds(second);
+      expect(late.count).toBe(early.count + 1);
+      expect(Number(late.sum.amount) - Number(early.sum.amount)).toBeCloseTo(1000, 2);
+      expect(byKind(second)).toEqual(await expectedAggregate());
+      expect(sent.get(shared.gw)! - before).toBe(2);
+    } finally {
+      await k('events').where({ id: 1000 }).delete();
+    }
+  }, 20_000);
+
+  test('different statements do not share: two aggregates with different filters run side by side', async () => {
+    const t = Date.now();
+    const before = sent.get(shared.gw)!;
+    const [sales, refunds] = await Promise.all([
+      ask(shared, '{ eventsAggregate(where: {kind: {eq: "sale"}}) { count } }'),
+      ask(shared, '{ eventsAggregate(where: {kind: {eq: "refund"}}) { count } }'),
+    ]);
+    expect(sent.get(shared.gw)! - before).toBe(2);
+    // Side by side, not one after the other.
+    expect(Date.now() - t).toBeLessThan(2 * SLEEP_S * 1000);
+    expect([sales.eventsAggregate[0].count, refunds.eventsAggregate[0].count]).toEqual([20, 10]);
+  }, 20_000);
+
+  test('row reads are shared under `all` only; each request gets its own copy of the rows', async () => {
+    const expected = (await k('events').select('id', 'kind', 'amount').orderBy('id').limit(5)).map((r) => ({ id: r.id, kind: r.kind, amount: r.amount }));
+    const byDefault = await together(shared, LIST, 4);
+    expect(byDefault.statements).toBe(4);
+    const everything = await together(all, LIST, 4);
+    expect(everything.statements).toBe(2);
+    for (const a of [...byDefault.answers, ...everything.answers]) expect(a.events).toEqual(expected);
+  }, 20_000);
+
+  test('a client that leaves while it waits for the next run does not disturb the requests that share it', async () => {
+    const before = sent.get(shared.gw)!;
+    const first = ask(shared, AGGREGATE);
+    await new Promise((r) => setTimeout(r, 100));
+    const gone = new AbortController();
+    const leaving = fetch(shared.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: AGGREGATE }), signal: gone.signal });
+    const staying = ask(shared, AGGREGATE);
+    await new Promise((r) => setTimeout(r, 50));
+    gone.abort();
+    await expect(leaving).rejects.toThrow();
+    const expected = await expectedAggregate();
+    expect(byKind(await first)).toEqual(expected);
+    expect(byKind(await staying)).toEqual(expected);
+    expect(sent.get(shared.gw)! - before).toBe(2);
+  }, 20_000);
+});
