@@ -6,7 +6,7 @@ import { postGraphQL } from '../support/gql';
 
 /**
  * `shareStatements` (src/sources/SharedStatements.ts) on real PostgreSQL. Entity Event reads a view
- * that sleeps 0.4 s once per statement, so that requests sent together overlap in the database for
+ * that sleeps 1 s once per statement, so that requests sent together overlap in the database for
  * certain, and one sent later can be placed while an earlier statement still runs.
  *
  * Three gateways on one database: the default (aggregates and counts shared), `all` and `off`; each
@@ -26,7 +26,8 @@ Event:
 `,
 };
 
-const SLEEP_S = 0.4;
+/** Long enough that requests sent together all reach the gateway while the first statement sleeps, on a busy CI machine too. */
+const SLEEP_S = 1;
 
 let db: TestDatabase;
 let k: Knex;
@@ -35,8 +36,6 @@ let shared: G;
 let all: G;
 let off: G;
 const sent = new Map<Gateway, number>();
-/** Resolves at the next statement a gateway sends (to place a request while it runs). */
-const nextStatement = new Map<Gateway, () => void>();
 
 beforeAll(async () => {
   db = await createPgDatabase('shared');
@@ -55,10 +54,7 @@ beforeAll(async () => {
   off = await start({ shareStatements: 'off' });
   for (const g of [shared.gw, all.gw, off.gw]) {
     sent.set(g, 0);
-    g.runtime.sources.get('db')!.knex.on('query', () => {
-      sent.set(g, sent.get(g)! + 1);
-      nextStatement.get(g)?.();
-    });
+    g.runtime.sources.get('db')!.knex.on('query', () => sent.set(g, sent.get(g)! + 1));
   }
 }, 60_000);
 
@@ -85,13 +81,29 @@ async function together(g: G, query: string, n: number) {
   return { answers, statements: sent.get(g.gw)! - before };
 }
 
-/** The database's own answer to AGGREGATE, read directly. */
-async function expectedAggregate() {
-  const rows = await k('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind');
-  return rows.map((r) => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
+/** Waits until a statement of the test's database sleeps in pg_sleep: it runs, with its snapshot taken. */
+async function sleepingStatement() {
+  for (const started = Date.now(); Date.now() - started < 5000; await new Promise((r) => setTimeout(r, 10))) {
+    const { rows } = await k.raw("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'");
+    if (rows[0].n > 0) return;
+  }
+  throw new Error('no statement of the test database started sleeping within 5 s');
 }
 
-const byKind = (data: { eventsAggregate: { group: { kind: string } }[] }) => [...data.eventsAggregate].sort((a, b) => a.group.kind.localeCompare(b.group.kind));
+/** The database's own answer to AGGREGATE, read directly. */
+async function expectedAggregate() {
+  const rows = (await k('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind')) as unknown as { kind: string; n: string; s: string }[];
+  return rows.map((r): Group => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
+}
+
+/** One group of AGGREGATE's answer. */
+interface Group {
+  group: { kind: string };
+  count: number;
+  sum: { amount: string };
+}
+
+const byKind = (data: { eventsAggregate: Group[] }) => [...data.eventsAggregate].sort((a, b) => a.group.kind.localeCompare(b.group.kind));
 
 describe('shareStatements: identical statements overlapping in time run once', () => {
   test('eight identical aggregates sent together: two statements (the first, and one for all who arrived while it ran), the database\'s answer for each', async () => {
@@ -109,16 +121,14 @@ describe('shareStatements: identical statements overlapping in time run once', (
   }, 20_000);
 
   test('a request never gets rows read before it arrived: a row written while an identical aggregate runs is in the later answer', async () => {
-    const started = new Promise<void>((r) => nextStatement.set(shared.gw, r));
     const before = sent.get(shared.gw)!;
     const first = ask(shared, AGGREGATE);
-    await started;
-    nextStatement.delete(shared.gw);
-    // The first statement runs (its snapshot taken, sleeping): write, then ask again.
+    // The first statement runs in PostgreSQL (its snapshot taken, sleeping): write, then ask again.
+    await sleepingStatement();
     await k('events').insert({ id: 1000, kind: 'refund', amount: '1000.00' });
     try {
       const second = await ask(shared, AGGREGATE);
-      const refunds = (d: Awaited<typeof first>) => byKind(d).find((g: { group: { kind: string } }) => g.group.kind === 'refund');
+      const refunds = (d: { eventsAggregate: Group[] }) => byKind(d).find((g) => g.group.kind === 'refund')!;
       const early = refunds(await first);
       const late = refunds(second);
       expect(late.count).toBe(early.count + 1);
