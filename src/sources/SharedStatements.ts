@@ -1,3 +1,4 @@
+import { ManualSignal } from './ManualSignal';
 import type { CancelSignal, Row } from './SourceAdapter';
 
 /** Why a request stopped waiting: its signal's reason (REQUEST_TIMEOUT, REQUEST_CANCELLED) as the runner reports it. */
@@ -119,7 +120,8 @@ interface Waiter {
 /** One execution of a statement and the requests waiting for it. */
 class Run {
   private readonly waiters = new Set<Waiter>();
-  readonly signal = new GroupSignal();
+  /** What the statement listens to: it aborts when the last request waiting for the run leaves. */
+  readonly signal = new ManualSignal();
 
   constructor(readonly start: (signal: CancelSignal) => Promise<Row[]>) {}
 
@@ -146,30 +148,5 @@ class Run {
       }
     }
     this.waiters.clear();
-  }
-}
-
-/** The signal a shared run listens to: it aborts when the last request waiting for the run leaves. */
-class GroupSignal implements CancelSignal {
-  aborted = false;
-  reason: unknown = undefined;
-  private listeners: (() => void)[] = [];
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.aborted) this.listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.listeners.indexOf(listener);
-    if (i >= 0) this.listeners.splice(i, 1);
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const ls = this.listeners;
-    this.listeners = [];
-    for (const l of ls) l();
   }
 }

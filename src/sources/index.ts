@@ -1,5 +1,6 @@
 export type { SourceAdapter, Capabilities, CacheUse, CancelSignal, CompiledQuery, Engine, Row, RunOptions, SourceStats } from './SourceAdapter';
 export { ResultCache } from './ResultCache';
+export { ManualSignal } from './ManualSignal';
 export type { BreakerState } from './CircuitBreaker';
 export { connectSource, connectSources } from './connectSource';
 export { classifySourceError } from './classifyError';
