@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
 import type { Dialect, SourceConfig } from '../config';
-
-type ShareStatements = NonNullable<SourceConfig['shareStatements']>;
 import { SOURCE_GUARD_DEFAULTS } from '../config/schema';
 import type { FieldType } from '../model';
 import type { Plan } from '../planning';
@@ -16,6 +14,8 @@ import { parameterize, prepare, type Prepared } from './sql/params';
 import type { SqlDialect } from './sql/SqlDialect';
 
 export type { RunStatement } from './createStatementRunner';
+
+type ShareStatements = NonNullable<SourceConfig['shareStatements']>;
 
 export interface AdapterParts {
   name: string;
