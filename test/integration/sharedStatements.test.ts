@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Gateway } from '../../src/server';
-import { createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
+import { createMysqlDatabase, createPgDatabase, knexFor, type TestDatabase } from '../support/databases';
 import { startGateway } from '../support/fixture';
 import { postGraphQL } from '../support/gql';
 
@@ -10,7 +10,8 @@ import { postGraphQL } from '../support/gql';
  * certain, and one sent later can be placed while an earlier statement still runs.
  *
  * Three gateways on one database: the default (aggregates and counts shared), `all` and `off`; each
- * counts the statements it sends (the adapter's knex 'query' event, one per statement).
+ * counts the statements it sends (the adapter's knex 'query' event, one per statement). The last
+ * block repeats the count on MariaDB.
  */
 
 const MODEL = {
@@ -176,5 +177,56 @@ describe('shareStatements: identical statements overlapping in time run once', (
     expect(byKind(await first)).toEqual(expected);
     expect(byKind(await staying)).toEqual(expected);
     expect(sent.get(shared.gw)! - before).toBe(2);
+  }, 20_000);
+});
+
+/**
+ * The same sharing on MariaDB: sharing lives in the adapter, above the engine, and this holds it to
+ * that (a view that sleeps once per statement with SLEEP() in a derived table).
+ */
+describe('shareStatements on MariaDB', () => {
+  let mdb: TestDatabase;
+  let mk: Knex;
+  let on: G;
+  let none: G;
+  const count = new Map<Gateway, number>();
+
+  beforeAll(async () => {
+    mdb = await createMysqlDatabase('shared');
+    mk = knexFor(mdb.url);
+    await mk.schema.createTable('events', (t) => {
+      t.integer('id').primary();
+      t.string('kind').notNullable();
+      t.decimal('amount', 10, 2).notNullable();
+    });
+    await mk('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25` })));
+    await mk.raw(`create view slow_events as select e.* from events e cross join (select sleep(${SLEEP_S}) as s) x`);
+    const start = (options?: Record<string, string>) => startGateway({ db: { dialect: 'mysql', url: mdb.url, options } }, { model: MODEL });
+    on = await start();
+    none = await start({ shareStatements: 'off' });
+    for (const g of [on.gw, none.gw]) {
+      count.set(g, 0);
+      g.runtime.sources.get('db')!.knex.on('query', () => count.set(g, count.get(g)! + 1));
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([on?.gw.close(), none?.gw.close()]);
+    await mk?.destroy();
+    await mdb?.drop();
+  });
+
+  test('eight identical aggregates sent together: two statements by default, eight with off; the database\'s answer for each', async () => {
+    const rows = (await mk('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind')) as unknown as { kind: string; n: number; s: string }[];
+    const expected = rows.map((r): Group => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
+    for (const [g, statements] of [
+      [on, 2],
+      [none, 8],
+    ] as const) {
+      const before = count.get(g.gw)!;
+      const answers = await Promise.all(Array.from({ length: 8 }, () => ask(g, AGGREGATE)));
+      expect(count.get(g.gw)! - before).toBe(statements);
+      for (const a of answers) expect(byKind(a)).toEqual(expected);
+    }
   }, 20_000);
 });
