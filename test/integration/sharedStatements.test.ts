@@ -141,6 +141,14 @@ describe('shareStatements: identical statements overlapping in time run once', (
     }
   }, 20_000);
 
+  test("a connection's totalCount is shared by default, its page is not", async () => {
+    const before = sent.get(shared.gw)!;
+    const answers = await Promise.all(Array.from({ length: 4 }, () => ask(shared, '{ eventsConnection(first: 2) { totalCount nodes { id } } }')));
+    // Four pages (row reads: not shared by default) and two counts (the first, and one for the three that waited).
+    expect(sent.get(shared.gw)! - before).toBe(4 + 2);
+    for (const a of answers) expect(a.eventsConnection).toEqual({ totalCount: 30, nodes: [{ id: 1 }, { id: 2 }] });
+  }, 20_000);
+
   test('different statements do not share: two aggregates with different filters run side by side', async () => {
     const t = Date.now();
     const before = sent.get(shared.gw)!;
