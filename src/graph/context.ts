@@ -3,7 +3,7 @@ import type { FieldNode } from 'graphql';
 import type { LimitsConfig, SourceConfig } from '../config';
 import type { User } from '../identity';
 import type { Entity, Registry, Relationship } from '../model';
-import { and, retentionCondition, type Condition } from '../planning';
+import { and, retentionCondition, TRUE, type Condition } from '../planning';
 import type { PolicyEngine, UserAccess } from '../policy';
 import type { CancelSignal, ResultCache, Row, SourceAdapter } from '../sources';
 
@@ -110,12 +110,28 @@ export function createRequestContext(runtime: Runtime, requestId: string, user: 
   return { runtime, requestId, user, access, now: new Date(), loaders: new Map(), trace: [], perField: new WeakMap(), signal };
 }
 
+/** 1 s: the retention cut-off of a request not marked `@cached` is rounded up to it (retentionNow). */
+const RETENTION_STEP_MS = 1000;
+
+/**
+ * Where this request measures retention from: `@cached`'s minute (RequestCache.retentionNow), else
+ * the request's time rounded UP to the second, so that identical statements of one second bind the
+ * same cut-off and can share a run (src/sources/SharedStatements.ts). Rounding up can only hide a row
+ * that expires within that second; it never shows an expired one.
+ */
+export function retentionNow(ctx: RequestContext): Date {
+  return ctx.cache?.retentionNow ?? new Date(Math.ceil(ctx.now.getTime() / RETENTION_STEP_MS) * RETENTION_STEP_MS);
+}
+
+/** The entity's retention period for this request (TRUE, without a clock read, for an entity without one). */
+const retained = (ctx: RequestContext, entity: Entity): Condition => (entity.retention ? retentionCondition(entity, retentionNow(ctx)) : TRUE);
+
 /** Rows of `entity` this request may read: the caller's policy AND the entity's retention period. */
 export function readableRows(ctx: RequestContext, entity: Entity): Condition {
-  return and(ctx.access.entity(entity.name).row, retentionCondition(entity, ctx.cache?.retentionNow ?? ctx.now));
+  return and(ctx.access.entity(entity.name).row, retained(ctx, entity));
 }
 
 /** Rows of `entity` this request may aggregate over: the aggregate right's condition AND retention. */
 export function aggregatableRows(ctx: RequestContext, entity: Entity): Condition {
-  return and(ctx.access.entity(entity.name).aggregate, retentionCondition(entity, ctx.cache?.retentionNow ?? ctx.now));
+  return and(ctx.access.entity(entity.name).aggregate, retained(ctx, entity));
 }

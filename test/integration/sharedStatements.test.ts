@@ -24,6 +24,15 @@ Event:
     id: { type: Int }
     kind: { type: String }
     amount: { type: Decimal, scale: 2 }
+RecentEvent:
+  source: db
+  table: slow_events
+  key: id
+  retention: { column: at, keep: 30d }
+  fields:
+    id: { type: Int }
+    kind: { type: String }
+    at: { type: DateTime }
 `,
 };
 
@@ -45,8 +54,11 @@ beforeAll(async () => {
     t.integer('id').primary();
     t.string('kind').notNullable();
     t.decimal('amount', 10, 2).notNullable();
+    t.timestamp('at', { useTz: true }).notNullable();
   });
-  await k('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25` })));
+  // Every third event is older than RecentEvent's 30 days.
+  const day = 86_400_000;
+  await k('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25`, at: new Date(Date.now() - (i % 3 === 2 ? 90 : 1) * day) })));
   // pg_sleep in a materialized one-row CTE: once per statement, whatever plan the filter gets.
   await k.raw(`create view slow_events as with s as materialized (select pg_sleep(${SLEEP_S})) select e.* from events e cross join s`);
   const start = (options?: Record<string, string>) => startGateway({ db: { dialect: 'postgres', url: db.url, options } }, { model: MODEL });
@@ -126,7 +138,7 @@ describe('shareStatements: identical statements overlapping in time run once', (
     const first = ask(shared, AGGREGATE);
     // The first statement runs in PostgreSQL (its snapshot taken, sleeping): write, then ask again.
     await sleepingStatement();
-    await k('events').insert({ id: 1000, kind: 'refund', amount: '1000.00' });
+    await k('events').insert({ id: 1000, kind: 'refund', amount: '1000.00', at: new Date() });
     try {
       const second = await ask(shared, AGGREGATE);
       const refunds = (d: { eventsAggregate: Group[] }) => byKind(d).find((g) => g.group.kind === 'refund')!;
@@ -147,6 +159,16 @@ describe('shareStatements: identical statements overlapping in time run once', (
     // Four pages (row reads: not shared by default) and two counts (the first, and one for the three that waited).
     expect(sent.get(shared.gw)! - before).toBe(4 + 2);
     for (const a of answers) expect(a.eventsConnection).toEqual({ totalCount: 30, nodes: [{ id: 1 }, { id: 2 }] });
+  }, 20_000);
+
+  test('an entity with a retention period shares too: the cut-off is rounded up to the second, the answer keeps only recent rows', async () => {
+    // Send just after a second starts, so that the eight requests' times fall in one second.
+    await new Promise((r) => setTimeout(r, 1050 - (Date.now() % 1000)));
+    const { answers, statements } = await together(shared, '{ recentEventsAggregate { count } }', 8);
+    // Exact cut-offs would make eight different statements; one second boundary inside the burst, three.
+    expect(statements).toBeGreaterThanOrEqual(2);
+    expect(statements).toBeLessThanOrEqual(3);
+    for (const a of answers) expect(a.recentEventsAggregate).toEqual([{ count: 20 }]);
   }, 20_000);
 
   test('different statements do not share: two aggregates with different filters run side by side', async () => {
