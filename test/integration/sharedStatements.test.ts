@@ -39,36 +39,46 @@ RecentEvent:
 /** Long enough that requests sent together all reach the gateway while the first statement sleeps, on a busy CI machine too. */
 const SLEEP_S = 1;
 
+/** The events table, the same on both engines: 30 rows, every third one older than RecentEvent's 30 days. */
+async function createEvents(kx: Knex): Promise<void> {
+  await kx.schema.createTable('events', (t) => {
+    t.integer('id').primary();
+    t.string('kind').notNullable();
+    t.decimal('amount', 10, 2).notNullable();
+    t.timestamp('at', { useTz: true }).notNullable();
+  });
+  const day = 86_400_000;
+  await kx('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25`, at: new Date(Date.now() - (i % 3 === 2 ? 90 : 1) * day) })));
+}
+
+/** Statements each gateway sent to its source (the adapter's knex 'query' event, one per statement), by gateway. */
+const sent = new Map<Gateway, number>();
+
+function countStatements(...gateways: { gw: Gateway }[]): void {
+  for (const { gw } of gateways) {
+    sent.set(gw, 0);
+    gw.runtime.sources.get('db')!.knex.on('query', () => sent.set(gw, sent.get(gw)! + 1));
+  }
+}
+
 let db: TestDatabase;
 let k: Knex;
 type G = { gw: Gateway; url: string };
 let shared: G;
 let all: G;
 let off: G;
-const sent = new Map<Gateway, number>();
 
 beforeAll(async () => {
   db = await createPgDatabase('shared');
   k = knexFor(db.url);
-  await k.schema.createTable('events', (t) => {
-    t.integer('id').primary();
-    t.string('kind').notNullable();
-    t.decimal('amount', 10, 2).notNullable();
-    t.timestamp('at', { useTz: true }).notNullable();
-  });
-  // Every third event is older than RecentEvent's 30 days.
-  const day = 86_400_000;
-  await k('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25`, at: new Date(Date.now() - (i % 3 === 2 ? 90 : 1) * day) })));
+  await createEvents(k);
   // pg_sleep in a materialized one-row CTE: once per statement, whatever plan the filter gets.
   await k.raw(`create view slow_events as with s as materialized (select pg_sleep(${SLEEP_S})) select e.* from events e cross join s`);
   const start = (options?: Record<string, string>) => startGateway({ db: { dialect: 'postgres', url: db.url, options } }, { model: MODEL });
   shared = await start();
   all = await start({ shareStatements: 'all' });
   off = await start({ shareStatements: 'off' });
-  for (const g of [shared.gw, all.gw, off.gw]) {
-    sent.set(g, 0);
-    g.runtime.sources.get('db')!.knex.on('query', () => sent.set(g, sent.get(g)! + 1));
-  }
+  countStatements(shared, all, off);
 }, 60_000);
 
 afterAll(async () => {
@@ -104,8 +114,8 @@ async function sleepingStatement() {
 }
 
 /** The database's own answer to AGGREGATE, read directly. */
-async function expectedAggregate() {
-  const rows = (await k('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind')) as unknown as { kind: string; n: string; s: string }[];
+async function expectedAggregate(kx: Knex = k) {
+  const rows = (await kx('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind')) as unknown as { kind: string; n: string; s: string }[];
   return rows.map((r): Group => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
 }
 
@@ -219,25 +229,16 @@ describe('shareStatements on MariaDB', () => {
   let mk: Knex;
   let on: G;
   let none: G;
-  const count = new Map<Gateway, number>();
 
   beforeAll(async () => {
     mdb = await createMysqlDatabase('shared');
     mk = knexFor(mdb.url);
-    await mk.schema.createTable('events', (t) => {
-      t.integer('id').primary();
-      t.string('kind').notNullable();
-      t.decimal('amount', 10, 2).notNullable();
-    });
-    await mk('events').insert(Array.from({ length: 30 }, (_, i) => ({ id: i + 1, kind: i % 3 === 0 ? 'refund' : 'sale', amount: `${i + 1}.25` })));
+    await createEvents(mk);
     await mk.raw(`create view slow_events as select e.* from events e cross join (select sleep(${SLEEP_S}) as s) x`);
     const start = (options?: Record<string, string>) => startGateway({ db: { dialect: 'mysql', url: mdb.url, options } }, { model: MODEL });
     on = await start();
     none = await start({ shareStatements: 'off' });
-    for (const g of [on.gw, none.gw]) {
-      count.set(g, 0);
-      g.runtime.sources.get('db')!.knex.on('query', () => count.set(g, count.get(g)! + 1));
-    }
+    countStatements(on, none);
   }, 60_000);
 
   afterAll(async () => {
@@ -247,15 +248,13 @@ describe('shareStatements on MariaDB', () => {
   });
 
   test('eight identical aggregates sent together: two statements by default, eight with off; the database\'s answer for each', async () => {
-    const rows = (await mk('events').select('kind').count({ n: '*' }).sum({ s: 'amount' }).groupBy('kind').orderBy('kind')) as unknown as { kind: string; n: number; s: string }[];
-    const expected = rows.map((r): Group => ({ group: { kind: r.kind }, count: Number(r.n), sum: { amount: Number(r.s).toFixed(2) } }));
-    for (const [g, statements] of [
+    const expected = await expectedAggregate(mk);
+    for (const [g, n] of [
       [on, 2],
       [none, 8],
     ] as const) {
-      const before = count.get(g.gw)!;
-      const answers = await Promise.all(Array.from({ length: 8 }, () => ask(g, AGGREGATE)));
-      expect(count.get(g.gw)! - before).toBe(statements);
+      const { answers, statements } = await together(g, AGGREGATE, 8);
+      expect(statements).toBe(n);
       for (const a of answers) expect(byKind(a)).toEqual(expected);
     }
   }, 20_000);
