@@ -120,8 +120,11 @@ const RETENTION_STEP_MS = 1000;
  * that expires within that second; it never shows an expired one.
  */
 export function retentionNow(ctx: RequestContext): Date {
-  return ctx.cache?.retentionNow ?? new Date(Math.ceil(ctx.now.getTime() / RETENTION_STEP_MS) * RETENTION_STEP_MS);
+  return ctx.cache?.retentionNow ?? roundedUp(ctx.now, RETENTION_STEP_MS);
 }
+
+/** `now` rounded up to a multiple of `stepMs`: where a request's retention cut-off is measured from. */
+export const roundedUp = (now: Date, stepMs: number): Date => new Date(Math.ceil(now.getTime() / stepMs) * stepMs);
 
 /** The entity's retention period for this request (TRUE, without a clock read, for an entity without one). */
 const retained = (ctx: RequestContext, entity: Entity): Condition => (entity.retention ? retentionCondition(entity, retentionNow(ctx)) : TRUE);

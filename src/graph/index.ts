@@ -1,5 +1,5 @@
 export { buildDataQueryFields } from './buildSchema';
-export { createRequestContext, type Runtime, type RequestContext, type QueryTrace, type TraceLabel } from './context';
+export { createRequestContext, roundedUp, type Runtime, type RequestContext, type QueryTrace, type TraceLabel } from './context';
 export { runPlan } from './execute';
 export { createRequestDeadline, type RequestDeadline } from './deadline';
 export { buildLineage, responsePath, type LineageEntry, type LineagePolicy } from './lineage';

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { getDirectiveValues, GraphQLBoolean, GraphQLDirective, GraphQLError, GraphQLInt, DirectiveLocation } from 'graphql';
-import type { RequestContext } from '../../graph';
+import { roundedUp, type RequestContext } from '../../graph';
 import type { ResultCache } from '../../sources';
 
 /** Seconds a `@cached` answer may be old when the request does not say (Hasura's default). */
@@ -55,7 +55,7 @@ export function cachePlugin(cache: ResultCache): ApolloServerPlugin<RequestConte
       ctx.cache = {
         ttlMs: Math.min(ttl * 1000, cache.maxTtlMs),
         refresh: args.refresh === true,
-        retentionNow: new Date(Math.ceil(ctx.now.getTime() / RETENTION_STEP_MS) * RETENTION_STEP_MS),
+        retentionNow: roundedUp(ctx.now, RETENTION_STEP_MS),
       };
     },
   };
