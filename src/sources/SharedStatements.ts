@@ -60,7 +60,7 @@ export class SharedStatements {
     return this.sharedCount;
   }
 
-  /** Statements running or waiting to run again, by key (tests, metrics). */
+  /** Statements running or waiting to run again, by key: 0 once every run has settled (tests). */
   get active(): number {
     return this.slots.size;
   }
