@@ -6,6 +6,9 @@
  *
  *   node bench/ab.js [--shape Q3] [--as erin] [--rounds 3] [--seconds 10] <dist> [<dist> …]
  *
+ * A <dist> may carry node flags for its server after `::` (`dist::--max-semi-space-size=32`): an
+ * A/B of V8 settings on one build.
+ *
  * Each <dist> is a compiled datagate (`dist/` of a checkout: `git worktree add /tmp/old <rev> && cd
  * /tmp/old && ln -s $PWD/node_modules && npx tsc -p tsconfig.build.json`). The bench data must be
  * loaded (`npm run bench` once). Each round starts every build in turn (bench/servers/datagate.js
@@ -38,7 +41,11 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
 (async () => {
   installCleanup();
   if (!positionals.length) throw new Error('name at least one compiled datagate: node bench/ab.js <dist> [<dist> …]');
-  const dists = positionals.map((p) => path.resolve(p));
+  const builds = positionals.map((p) => {
+    const [dir, flags = ''] = p.split('::');
+    return { dir: path.resolve(dir), nodeArgs: flags.split(/\s+/).filter(Boolean) };
+  });
+  const dists = builds.map((b) => b.dir);
   for (const d of dists) if (!fs.existsSync(path.join(d, 'src', 'server', 'index.js'))) throw new Error(`${d} is not a compiled datagate (no src/server/index.js): build it with npx tsc -p tsconfig.build.json`);
   const shape = SHAPES[values.shape];
   if (!shape) throw new Error(`unknown shape ${values.shape}: one of ${Object.keys(SHAPES).join(', ')}`);
@@ -64,6 +71,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
       fs.rmSync(path.join(__dirname, 'datagate-meta.sqlite'), { force: true });
       const server = await startServer('datagate', path.join(__dirname, 'servers', 'datagate.js'), {
         cpu: S.SERVER_CPU,
+        nodeArgs: builds[i].nodeArgs,
         env: { ...process.env, NODE_ENV: 'production', BENCH_DIST: dists[i], DATAGATE_BENCH_CRM_URL: S.PG_URL, DATAGATE_BENCH_SALES_URL: S.MYSQL_URL, BENCH_POOL_SIZE: String(S.POOL_SIZE) },
       });
       try {
@@ -84,7 +92,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   process.stdout.write(`\n${values.shape} as ${values.as}, ${values.rounds} round(s) of ${seconds} s, medians:\n\n| build | server CPU µs/req | req/s | p99 ms | errors |\n|---|---:|---:|---:|---:|\n`);
-  dists.forEach((d, i) => {
+  positionals.forEach((d, i) => {
     const rs = results[i];
     process.stdout.write(`| ${d} | ${median(rs.map((x) => x.cpuUs)).toFixed(0)} | ${median(rs.map((x) => x.rps)).toFixed(0)} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((s, x) => s + x.errors, 0)} |\n`);
   });

@@ -78,6 +78,30 @@ describe('AuditLog', () => {
     await log.close();
   });
 
+  test('under load, records that come while a batch is written wait for a full batch or the timer, not a write of their own', async () => {
+    const w = writer();
+    const log = new AuditLog(w.write, null, opts({ flushInterval: 300 }));
+    for (let i = 0; i < 10; i++) log.record(rec(i));
+    // The full batch is being written (10 ms): three more come meanwhile.
+    for (let i = 10; i < 13; i++) log.record(rec(i));
+    await until('the full batch written', () => w.batches.length === 1);
+    await sleep(60);
+    expect(w.batches).toEqual([Array.from({ length: 10 }, (_, i) => `op${i}`)]);
+    expect(log.status().queued).toBe(3);
+    // Seven more make a batch: it goes at once, the three first.
+    for (let i = 13; i < 20; i++) log.record(rec(i));
+    await until('the second batch written', () => w.batches.length === 2);
+    expect(w.batches[1]).toEqual(Array.from({ length: 10 }, (_, i) => `op${i + 10}`));
+    // A rest short of a batch goes when the timer fires.
+    log.record(rec(20));
+    await sleep(60);
+    expect(w.batches.length).toBe(2);
+    await until('the rest written by the timer', () => w.batches.length === 3, 2000);
+    expect(w.batches[2]).toEqual(['op20']);
+    expect(log.status()).toMatchObject({ queued: 0, written: 21 });
+    await log.close();
+  });
+
   test('a failing store: records stay queued and are retried; failed after failAfterMs; recovers; lastError holds no message text', async () => {
     const w = writer();
     w.fail(true);

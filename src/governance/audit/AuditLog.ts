@@ -173,16 +173,19 @@ export class AuditLog {
     }
   }
 
-  /** One writer at a time: a second caller waits for the running pass, then runs its own if records remain. */
-  private async pump(): Promise<void> {
+  /**
+   * One writer at a time: a second caller waits for the running pass, then runs its own if records remain.
+   * `fullOnly`: write whole batches only, leaving a partial rest to the flush timer.
+   */
+  private async pump(fullOnly = false): Promise<void> {
     while (this.writing) await this.writing;
     if (!this.queue.length) return;
-    this.writing = this.drain().finally(() => (this.writing = null));
+    this.writing = this.drain(fullOnly).finally(() => (this.writing = null));
     await this.writing;
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
+  private async drain(fullOnly: boolean): Promise<void> {
+    while (this.queue.length && (!fullOnly || this.queue.length >= this.batchSize)) {
       const batch = this.queue.slice(0, this.batchSize);
       try {
         await this.write(batch);
@@ -209,11 +212,19 @@ export class AuditLog {
     }
   }
 
-  /** Starts a write now (a full batch), without waiting for it. */
+  /**
+   * Starts writing the full batches now, without waiting for it; what is left (records that came
+   * while a batch was written, short of a batch) waits for the flush timer or the next full batch.
+   * Writing every few records as they came, under load, cost a store transaction (and the writer
+   * thread a commit) per handful of requests instead of per batch (bench Q3: the main thread's share
+   * alone was ~12 µs per request).
+   */
   private kick(): void {
     if (this.writing || this.failingSince !== null) return; // a failing store is retried on its own schedule
     this.clearTimer();
-    void this.flush();
+    void this.pump(true).then(() => {
+      if (this.queue.length && !this.closed) this.scheduleRetry();
+    });
   }
 
   private schedule(ms: number): void {
