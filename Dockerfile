@@ -23,4 +23,5 @@ COPY bin ./bin
 COPY schema ./schema
 EXPOSE 4000
 USER node
-CMD ["sh", "-c", "node bin/datagate.js seed --if-empty && node bin/datagate.js serve"]
+# --no-allocation-site-pretenuring is not accepted in NODE_OPTIONS: given to the server itself (README, Operations, Memory).
+CMD ["sh", "-c", "node bin/datagate.js seed --if-empty && node --no-allocation-site-pretenuring bin/datagate.js serve"]

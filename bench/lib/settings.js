@@ -49,9 +49,10 @@ module.exports = {
   /**
    * Node flags for every server the bench starts (raw, PostGraphile, datagate): the same V8 settings
    * for all three. The default is what `datagate serve` runs with (bin/datagate.js, npm start, the
-   * Dockerfile): a 64 MB young generation (README, Operations). BENCH_NODE_ARGS='' runs Node's defaults.
+   * Dockerfile): a 64 MB young generation and no allocation-site pretenuring (README, Operations,
+   * Memory). BENCH_NODE_ARGS='' runs Node's defaults.
    */
-  SERVER_NODE_ARGS: (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=64').split(/\s+/).filter(Boolean),
+  SERVER_NODE_ARGS: (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=64 --no-allocation-site-pretenuring').split(/\s+/).filter(Boolean),
   LOADGEN_CPU: process.env.BENCH_LOADGEN_CPU ?? '1',
   withDatabase,
 };
