@@ -39,6 +39,8 @@ export interface QueryTrace {
   readonly returned?: number;
   /** Served from the result cache (`@cached`): how old the rows were, in ms. */
   readonly cachedAgeMs?: number;
+  /** The statement's run answered this many requests, this one included (the source's `shareStatements`); undefined when only this one. */
+  readonly sharedRequests?: number;
   /** Not a statement of its own: rows read inside the statement at this path (graph/nesting.ts). */
   readonly readWith?: string;
 }

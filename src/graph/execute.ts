@@ -32,7 +32,9 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
   invariant(source, `no adapter for source ${plan.entity.source}`);
   const started = performance.now();
   const cache = cacheUseOf(ctx, plan.entity, label);
-  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan, cache ? { signal: ctx.signal, cache } : ctx.signal && { signal: ctx.signal });
+  let sharedRequests: number | undefined;
+  const shared = (n: number) => void (sharedRequests = n);
+  const rows = await source.execute((computed ? { ...plan, where, computed } : { ...plan, where }) as Plan, { signal: ctx.signal, cache, shared });
   ctx.trace.push({
     source: source.name,
     entity: plan.entity.name,
@@ -46,9 +48,10 @@ export async function runPlan(ctx: RequestContext, plan: Plan, label?: TraceLabe
     counted: plan.kind === 'count' ? Number(rows[0]?.count ?? 0) : undefined,
     returned: label?.page !== undefined && rows.length > label.page ? label.page : undefined,
     cachedAgeMs: cache?.ageMs || undefined,
+    sharedRequests,
   });
   if (plan.kind === 'select' && plan.nested && path !== undefined)
-    traceNested(ctx, source.name, plan.nested, rows, { at: label?.rowsAt ?? path, statement: path, page: label?.page, cachedAgeMs: cache?.ageMs || undefined });
+    traceNested(ctx, source.name, plan.nested, rows, { at: label?.rowsAt ?? path, statement: path, page: label?.page, cachedAgeMs: cache?.ageMs || undefined, sharedRequests });
   return rows;
 }
 

@@ -21,7 +21,10 @@ import type { QueryTrace, RequestContext } from './context';
  *   (`aggregate`) or keys (`lookup`); `read`: rows read, when more (a connection reads one past its page).
  * - `masks`: masks applied to the selected fields; `policy`: the roles whose rules admitted the
  *   rows, those rules (role, file, line) and the row condition in words; `retention`, when the
- *   entity has one; `cachedAgeSeconds`, when rows came from the result cache (`@cached`): how old.
+ *   entity has one; `cachedAgeSeconds`, when rows came from the result cache (`@cached`): how old;
+ *   `sharedRequests`, when a statement of the entry ran once for several requests (the source's
+ *   `shareStatements`: identical statements that overlapped in time): how many it answered, this one
+ *   included (the most, over the entry's statements).
  * - `statements`: the statements that read the entry's rows; `readWith`, when the rows were read
  *   inside the statement of the entry at that path (a relationship folded into its parents'
  *   statement: graph/nesting.ts), which then counts no statement of its own.
@@ -44,6 +47,8 @@ export interface LineageEntry {
   readonly retention?: string;
   /** Served (in part) from the result cache of a `@cached` request: the age of the oldest rows used, in seconds. */
   readonly cachedAgeSeconds?: number;
+  /** A statement of the entry ran once for this many requests, this one included (shareStatements). */
+  readonly sharedRequests?: number;
 }
 
 export interface LineagePolicy {
@@ -72,6 +77,7 @@ interface Acc {
   readWith?: string;
   for?: string;
   cachedAgeMs?: number;
+  sharedRequests?: number;
 }
 
 /** The lineage of one response, from the statements its request ran (`ctx.trace`). */
@@ -94,6 +100,7 @@ export function buildLineage(ctx: Pick<RequestContext, 'trace' | 'access' | 'run
     if (t.readWith === undefined) g.statements++;
     else g.readWith = t.readWith;
     if (t.cachedAgeMs !== undefined) g.cachedAgeMs = Math.max(g.cachedAgeMs ?? 0, t.cachedAgeMs);
+    if (t.sharedRequests !== undefined) g.sharedRequests = Math.max(g.sharedRequests ?? 0, t.sharedRequests);
   }
   const out = [...groups.values()];
   // Statements of one request run concurrently and finish in any order: the entries do not follow
@@ -154,6 +161,7 @@ function entryOf(access: UserAccess, g: Acc): LineageEntry {
     ...(part.policy ? { policy: part.policy } : {}),
     ...(part.retention !== undefined ? { retention: part.retention } : {}),
     ...(g.cachedAgeMs !== undefined ? { cachedAgeSeconds: Math.round(g.cachedAgeMs / 100) / 10 } : {}),
+    ...(g.sharedRequests !== undefined ? { sharedRequests: g.sharedRequests } : {}),
   };
 }
 

@@ -125,6 +125,7 @@ export interface NestedRowsAt {
   /** Parents that reached the answer, when fewer than read (a connection reads one row past its page). */
   readonly page?: number;
   readonly cachedAgeMs?: number;
+  readonly sharedRequests?: number;
 }
 
 /**
@@ -159,7 +160,14 @@ export function traceNested(ctx: RequestContext, source: string, nested: readonl
       readWith: where.statement,
       returned: page < rows.length ? returned : undefined,
       cachedAgeMs: where.cachedAgeMs,
+      sharedRequests: where.sharedRequests,
     });
-    if (plan.nested) traceNested(ctx, source, plan.nested, page < rows.length ? related.slice(0, returned) : related, { at, statement: where.statement, cachedAgeMs: where.cachedAgeMs });
+    if (plan.nested)
+      traceNested(ctx, source, plan.nested, page < rows.length ? related.slice(0, returned) : related, {
+        at,
+        statement: where.statement,
+        cachedAgeMs: where.cachedAgeMs,
+        sharedRequests: where.sharedRequests,
+      });
   }
 }

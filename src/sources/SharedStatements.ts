@@ -35,24 +35,25 @@ export class SharedStatements {
   /**
    * The rows of the statement `key`: from a run of its own (`start`, given a signal that aborts when
    * every request waiting for the run has left), or from the next run of an identical statement
-   * already running.
+   * already running. `served`, when given, hears how many requests the run answered (this one
+   * included) just before the rows come.
    */
-  run(key: string, signal: CancelSignal | undefined, start: (signal: CancelSignal) => Promise<Row[]>): Promise<Row[]> {
+  run(key: string, signal: CancelSignal | undefined, start: (signal: CancelSignal) => Promise<Row[]>, served?: (requests: number) => void): Promise<Row[]> {
     if (signal?.aborted) return Promise.reject(this.aborted(signal));
     const slot = this.slots.get(key);
     if (!slot) {
       const r = new Run(start);
       this.slots.set(key, { running: r, next: undefined });
-      const rows = this.join(r, signal);
+      const rows = this.join(r, signal, served);
       this.launch(key, r);
       return rows;
     }
     if (slot.next && slot.next.waiting > 0) {
       this.sharedCount++;
-      return this.join(slot.next, signal);
+      return this.join(slot.next, signal, served);
     }
     slot.next = new Run(start);
-    return this.join(slot.next, signal);
+    return this.join(slot.next, signal, served);
   }
 
   /** Statements not sent because a run of an identical statement served their request. */
@@ -87,9 +88,9 @@ export class SharedStatements {
     );
   }
 
-  private join(r: Run, signal: CancelSignal | undefined): Promise<Row[]> {
+  private join(r: Run, signal: CancelSignal | undefined, served: ((requests: number) => void) | undefined): Promise<Row[]> {
     return new Promise<Row[]>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, leave: undefined };
+      const w: Waiter = { resolve, reject, served, leave: undefined };
       if (signal) {
         const onAbort = () => {
           if (!r.remove(w)) return;
@@ -114,6 +115,7 @@ interface Slot {
 interface Waiter {
   resolve(rows: Row[]): void;
   reject(e: unknown): void;
+  served: ((requests: number) => void) | undefined;
   leave: (() => void) | undefined;
 }
 
@@ -139,10 +141,12 @@ class Run {
 
   settle(rows: Row[] | undefined, error: unknown): void {
     let first = true;
+    const requests = this.waiters.size;
     for (const w of this.waiters) {
       w.leave?.();
       if (rows === undefined) w.reject(error);
       else {
+        w.served?.(requests);
         w.resolve(first ? rows : rows.map((row) => ({ ...row })));
         first = false;
       }

@@ -57,6 +57,8 @@ export interface RunOptions {
   readonly signal?: CancelSignal;
   /** `execute` only: serve the result from (and keep it in) the gateway's result cache (a request marked `@cached`). */
   readonly cache?: CacheUse;
+  /** `execute` only: told how many requests the statement's run answered, when it answered more than this one (the source's `shareStatements`). */
+  readonly shared?: (requests: number) => void;
 }
 
 /** How one statement of a `@cached` request uses the result cache; `ageMs` is set by `execute`: how old the rows are (0: just read). */

@@ -124,7 +124,9 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
       const read = async (signal: CancelSignal | undefined) => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', signal), p.nested);
       const shareKey = shares(plan) ? resultKey(name, p.sql, bound) : undefined;
-      const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read);
+      const told = opts?.shared;
+      const served = told && ((n: number) => (n > 1 ? told(n) : undefined));
+      const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read, served);
       const cache = opts?.cache;
       const key = cache && (shareKey ?? resultKey(name, p.sql, bound));
       if (!cache || key === undefined) return statement();

@@ -143,6 +143,22 @@ describe('shareStatements: identical statements overlapping in time run once', (
     expect(metrics).toMatch(/^datagate_source_statements_shared_total\{source="db"\} 6$/m);
   }, 20_000);
 
+  test('lineage says how many requests a shared run answered; a run of its own says nothing', async () => {
+    const sharedOf = (r: Awaited<ReturnType<typeof postGraphQL>>) => {
+      expect(r.status).toBe(200);
+      const entry = (r.body.extensions?.lineage as { path: string; sharedRequests?: number }[]).find((e) => e.path === 'eventsAggregate');
+      expect(entry).toBeDefined();
+      return entry!.sharedRequests;
+    };
+    // The first request's run starts as it arrives, alone; the seven that come while it runs share the next.
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postGraphQL(shared.url, AGGREGATE)));
+    const counts = answers.map(sharedOf);
+    expect(counts.filter((c) => c === undefined)).toHaveLength(1);
+    expect(counts.filter((c) => c === 7)).toHaveLength(7);
+    const separate = await Promise.all(Array.from({ length: 3 }, () => postGraphQL(off.url, AGGREGATE)));
+    expect(separate.map(sharedOf)).toEqual([undefined, undefined, undefined]);
+  }, 20_000);
+
   test('a request never gets rows read before it arrived: a row written while an identical aggregate runs is in the later answer', async () => {
     const before = sent.get(shared.gw)!;
     const first = ask(shared, AGGREGATE);

@@ -24,19 +24,24 @@ describe('SharedStatements: identical statements overlapping in time run once, n
   test('the first request runs at once; those arriving while it runs share the next run, which starts when it ends', async () => {
     const shared = new SharedStatements(aborted);
     const s = statement();
-    const first = shared.run('k', undefined, s.start);
+    const served: number[] = [];
+    const hear = (n: number) => served.push(n);
+    const first = shared.run('k', undefined, s.start, hear);
     expect(s.runs).toHaveLength(1);
-    const later = [shared.run('k', undefined, s.start), shared.run('k', undefined, s.start), shared.run('k', undefined, s.start)];
+    const later = [shared.run('k', undefined, s.start, hear), shared.run('k', undefined, s.start, hear), shared.run('k', undefined, s.start)];
     await tick();
     // Not joined to the running statement, which started before they asked.
     expect(s.runs).toHaveLength(1);
     s.runs[0].finish([{ n: 1 }]);
     expect(await first).toEqual([{ n: 1 }]);
+    // Each waiter that asked hears how many requests its run answered: one for the first run.
+    expect(served).toEqual([1]);
     await tick();
     expect(s.runs).toHaveLength(2);
     s.runs[1].finish([{ n: 2 }]);
     const answers = await Promise.all(later);
     expect(answers).toEqual([[{ n: 2 }], [{ n: 2 }], [{ n: 2 }]]);
+    expect(served).toEqual([1, 3, 3]);
     // Copies: what one request does to its rows does not reach another.
     expect(answers[0][0]).not.toBe(answers[1][0]);
     expect(answers[1][0]).not.toBe(answers[2][0]);
