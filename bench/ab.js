@@ -24,7 +24,7 @@ const S = require('./lib/settings');
 const { SHAPES } = require('./lib/shapes');
 const { mintTokens, pickAlice } = require('./lib/roles');
 const { openDb } = require('./lib/db');
-const { startServer, runLoad, cpuMs, installCleanup } = require('./lib/children');
+const { startServer, runLoad, cpuMs, databaseCpuMs, installCleanup } = require('./lib/children');
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,25 +76,30 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
       });
       try {
         const cpu = {};
+        const db = {};
         const r = await runLoad(
           { url: server.url, bodies: shape.bodies, headers: { authorization: `Bearer ${token}` }, connections: S.CONNECTIONS, warmup: Math.min(5, seconds), duration: seconds, label: `${values.shape} build ${i + 1}` },
           S.LOADGEN_CPU,
-          (phase) => (cpu[phase] = cpuMs(server.pid)),
+          (phase) => {
+            cpu[phase] = cpuMs(server.pid);
+            db[phase] = databaseCpuMs();
+          },
         );
         const us = ((cpu['measure-end'] - cpu['measure-start']) * 1000) / Math.max(1, r.requests);
+        const dbUs = ((db['measure-end'] - db['measure-start']) * 1000) / Math.max(1, r.requests);
         const errors = r.errors + r.non2xx + (r.mismatches ?? 0);
-        results[i].push({ rps: r.rps, p99: r.latency.p99, cpuUs: us, errors });
-        log(`round ${round}, build ${i + 1} (${dists[i]}): ${r.rps.toFixed(0)} req/s, p99 ${r.latency.p99} ms, server CPU ${us.toFixed(0)} µs/req, errors ${errors}`);
+        results[i].push({ rps: r.rps, p99: r.latency.p99, cpuUs: us, dbUs, errors });
+        log(`round ${round}, build ${i + 1} (${dists[i]}): ${r.rps.toFixed(0)} req/s, p99 ${r.latency.p99} ms, server CPU ${us.toFixed(0)} µs/req, database CPU ${dbUs.toFixed(0)} µs/req, errors ${errors}`);
       } finally {
         await server.stop();
       }
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  process.stdout.write(`\n${values.shape} as ${values.as}, ${values.rounds} round(s) of ${seconds} s, medians:\n\n| build | server CPU µs/req | req/s | p99 ms | errors |\n|---|---:|---:|---:|---:|\n`);
+  process.stdout.write(`\n${values.shape} as ${values.as}, ${values.rounds} round(s) of ${seconds} s, medians:\n\n| build | server CPU µs/req | database CPU µs/req | req/s | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|\n`);
   positionals.forEach((d, i) => {
     const rs = results[i];
-    process.stdout.write(`| ${d} | ${median(rs.map((x) => x.cpuUs)).toFixed(0)} | ${median(rs.map((x) => x.rps)).toFixed(0)} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((s, x) => s + x.errors, 0)} |\n`);
+    process.stdout.write(`| ${d} | ${median(rs.map((x) => x.cpuUs)).toFixed(0)} | ${median(rs.map((x) => x.dbUs)).toFixed(0)} | ${median(rs.map((x) => x.rps)).toFixed(0)} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((s, x) => s + x.errors, 0)} |\n`);
   });
 })().catch((e) => {
   log(`failed: ${e.message}`);

@@ -149,10 +149,33 @@ function cpuMs(pid) {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
+/**
+ * CPU time (user + system) that the database servers' processes (postgres, mariadbd, mysqld) have
+ * used, in ms: PostgreSQL's backends start and end with connections, so a difference of two readings
+ * misses the work of a backend that ended between them (the bench's pools keep theirs open).
+ */
+function databaseCpuMs() {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (comm !== 'postgres' && comm !== 'mariadbd' && comm !== 'mysqld') continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  }
+  return total;
+}
+
 /** Peak resident set size (VmHWM) of a live process, in KiB. */
 function peakRssKb(pid) {
   const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : null;
 }
 
-module.exports = { installCleanup, interruptedBy, startServer, runLoad, peakRssKb, cpuMs, killAll, live };
+module.exports = { installCleanup, interruptedBy, startServer, runLoad, peakRssKb, cpuMs, databaseCpuMs, killAll, live };
