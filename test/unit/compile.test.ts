@@ -43,9 +43,9 @@ const cases: [string, Plan, Record<keyof typeof dialects, Expected>][] = [
     'no condition',
     select({ kind: 'true' }, { limit: 10 }),
     {
-      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" limit ?', bindings: [10] },
-      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit ?', bindings: [10] },
-      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit ?', bindings: [10] },
+      pg: { sql: 'select "t0"."id" as "id", "t0"."name" as "name" from "customers" as "t0" limit 10', bindings: [] },
+      mysql: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit 10', bindings: [] },
+      sqlite: { sql: 'select `t0`.`id` as `id`, `t0`.`name` as `name` from `customers` as `t0` limit 10', bindings: [] },
     },
   ],
   [
@@ -124,18 +124,18 @@ const cases: [string, Plan, Record<keyof typeof dialects, Expected>][] = [
     'a batched relationship load with a per-parent limit uses ROW_NUMBER',
     { kind: 'select', entity: Order, fields: ['id', 'customer_id'], where: { kind: 'true' }, orderBy: [{ field: 'id', direction: 'desc', nulls: 'first' }], limit: 2, partition: { fields: ['customer_id'], keys: [[1], [2]] } },
     {
-      pg: { sql: 'select * from (select "t0"."id" as "id", "t0"."customer_id" as "customer_id", row_number() over (partition by "t0"."customer_id" order by "t0"."id" desc) as "__dg_rn" from "sales"."orders" as "t0" where "t0"."customer_id" = any(?)) as "p" where "__dg_rn" > ? and "__dg_rn" <= ? order by "__dg_rn" asc', bindings: [[1, 2], 0, 2] },
-      mysql: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > ? and `__dg_rn` <= ? order by `__dg_rn` asc', bindings: [1, 2, 0, 2] },
-      sqlite: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > ? and `__dg_rn` <= ? order by `__dg_rn` asc', bindings: [1, 2, 0, 2] },
+      pg: { sql: 'select * from (select "t0"."id" as "id", "t0"."customer_id" as "customer_id", row_number() over (partition by "t0"."customer_id" order by "t0"."id" desc) as "__dg_rn" from "sales"."orders" as "t0" where "t0"."customer_id" = any(?)) as "p" where "__dg_rn" > 0 and "__dg_rn" <= 2 order by "__dg_rn" asc', bindings: [[1, 2]] },
+      mysql: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > 0 and `__dg_rn` <= 2 order by `__dg_rn` asc', bindings: [1, 2] },
+      sqlite: { sql: 'select * from (select `t0`.`id` as `id`, `t0`.`customer_id` as `customer_id`, row_number() over (partition by `t0`.`customer_id` order by `t0`.`id` desc) as `__dg_rn` from `sales`.`orders` as `t0` where `t0`.`customer_id` in (?, ?)) as `p` where `__dg_rn` > 0 and `__dg_rn` <= 2 order by `__dg_rn` asc', bindings: [1, 2] },
     },
   ],
   [
     'grouped aggregate',
     { kind: 'aggregate', entity: Order, where: { kind: 'true' }, groupBy: ['customer_id'], aggregates: [{ fn: 'count', alias: 'count' }, { fn: 'sum', field: 'amount', alias: 'sum__amount' }], limit: 5 },
     {
-      pg: { sql: 'select "t0"."customer_id" as "customer_id", count(*) as "count", sum("t0"."amount") as "sum__amount" from "sales"."orders" as "t0" group by "t0"."customer_id" order by "t0"."customer_id" asc limit ?', bindings: [5] },
-      mysql: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by (`t0`.`customer_id` is null) asc, `t0`.`customer_id` asc limit ?', bindings: [5] },
-      sqlite: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by `t0`.`customer_id` asc nulls last limit ?', bindings: [5] },
+      pg: { sql: 'select "t0"."customer_id" as "customer_id", count(*) as "count", sum("t0"."amount") as "sum__amount" from "sales"."orders" as "t0" group by "t0"."customer_id" order by "t0"."customer_id" asc limit 5', bindings: [] },
+      mysql: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by (`t0`.`customer_id` is null) asc, `t0`.`customer_id` asc limit 5', bindings: [] },
+      sqlite: { sql: 'select `t0`.`customer_id` as `customer_id`, count(*) as `count`, sum(`t0`.`amount`) as `sum__amount` from `sales`.`orders` as `t0` group by `t0`.`customer_id` order by `t0`.`customer_id` asc nulls last limit 5', bindings: [] },
     },
   ],
 ];
@@ -182,9 +182,9 @@ describe('relationships read inside their parents\' statement (SelectPlan.nested
     expect(compilePlan(dialects.pg, nestedPlan('10.5', 3))).toEqual({
       sql:
         'select "t0"."id" as "id", "t0"."seen" as "seen", array_to_json(array(select json_build_array("t1"."id", "t1"."amount"::text) from "sales"."orders" as "t1"' +
-        ' where "t1"."customer_id" = "t0"."id" and "t1"."amount" > ? order by "t1"."id" desc limit ? offset ?)) as "__dg_orders"' +
-        ' from "customers" as "t0" where "t0"."score" < ? order by "t0"."id" asc limit ?',
-      bindings: ['10.5', 3, 1, 7, 20],
+        ' where "t1"."customer_id" = "t0"."id" and "t1"."amount" > ? order by "t1"."id" desc limit 3 offset 1)) as "__dg_orders"' +
+        ' from "customers" as "t0" where "t0"."score" < ? order by "t0"."id" asc limit 20',
+      bindings: ['10.5', 7],
     });
   });
 
