@@ -146,6 +146,16 @@ describe.each(cases)('%s', (_name, plan, expected) => {
   });
 });
 
+test('a page is written into the statement only as a non-negative integer', () => {
+  for (const d of Object.keys(dialects) as (keyof typeof dialects)[]) {
+    expect(compilePlan(dialects[d], select({ kind: 'true' }, { limit: 20, offset: 40 })).sql).toMatch(/ limit 20 offset 40$/);
+    for (const bad of [2.5, -1, Number.NaN, Infinity, 2 ** 60, '5; drop table customers' as unknown as number]) {
+      expect(() => compilePlan(dialects[d], select({ kind: 'true' }, { limit: bad }))).toThrow(/non-negative integer/);
+      expect(() => compilePlan(dialects[d], select({ kind: 'true' }, { limit: 10, offset: bad }))).toThrow(/non-negative integer/);
+    }
+  }
+});
+
 test('identifiers with a bind marker or a dot are refused by the model', () => {
   expect(() => buildModel([parseYaml('q.yaml', 'Q:\n  source: s\n  table: "a?b"\n  key: id\n  fields: { id: { type: Int, column: "x.y" } }\n')], ['s'])).toThrow(
     /Q\.table: .*may not contain[\s\S]*Q\.fields\.id\.column: .*may not contain/,

@@ -107,7 +107,7 @@ function literalCount(n: number): number {
 /** LIMIT and OFFSET, written into the statement (literalCount). */
 function page(q: Knex.QueryBuilder, limit: number | undefined, offset: number | undefined): void {
   if (limit !== undefined) q.limit(literalCount(limit), { skipBinding: true });
-  if (offset) q.offset(literalCount(offset), { skipBinding: true });
+  if (offset !== undefined && literalCount(offset) > 0) q.offset(offset, { skipBinding: true });
 }
 
 /** `CASE WHEN <condition> THEN 1 ELSE 0 END AS alias`: the condition compiled as a WHERE clause, lifted into the select list. */
