@@ -12,19 +12,25 @@ const DATE_OID = 1082;
 const TIMESTAMP_OID = 1114;
 const TIMESTAMPTZ_OID = 1184;
 
-/** Per-connection type parsers (never pg's global ones): DATE stays text, timestamps become ISO text. */
+const asText = (v: string): string => v;
+
+/**
+ * Per-connection type parsers (never pg's global ones): DATE stays text, timestamps become ISO text.
+ * pg asks for every column of every result: the same function each time, nothing allocated.
+ */
 function getTypeParser(oid: number, format?: string): (v: string) => unknown {
-  if (oid === DATE_OID) return (v) => v;
+  if (oid === DATE_OID) return asText;
   if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return wireTimestampToIso;
   return pg.types.getTypeParser(oid, format as 'text');
 }
 
-export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
 /** `?` markers → `$1…$n` once per statement (statements are cached by shape, so this is not per request). */
 function numbered(sql: string): string {
   let i = 0;
   return sql.replace(/\?/g, () => `$${++i}`);
 }
+
+export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
   if (cfg.url) {
     const k = knex({
       client: 'pg',
