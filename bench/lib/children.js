@@ -141,12 +141,16 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** CPU time (user + system) a live process has used, in ms. */
-function cpuMs(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time (user + system) in ms from the text of /proc/<pid>/stat. */
+function statCpuMs(stat) {
   // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** CPU time (user + system) a live process has used, in ms. */
+function cpuMs(pid) {
+  return statCpuMs(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 /**
@@ -166,8 +170,7 @@ function databaseCpuMs() {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (comm !== 'postgres' && comm !== 'mariadbd' && comm !== 'mysqld') continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    total += statCpuMs(stat);
   }
   return total;
 }

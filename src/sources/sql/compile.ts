@@ -155,20 +155,14 @@ function nestedRows(dialect: SqlDialect, ctx: CompileContext, outer: Scope, n: N
     cellBindings.push(...sub.bindings);
   }
   q.select(b.raw(json.row(cells), cellBindings as never));
-  const { sql, bindings } = relatedPage(dialect, ctx, outer, scope, q, n).toSQL();
-  return { sql: n.relationship.many ? json.list(sql) : `(${sql})`, bindings };
-}
-
-/** The related rows' join to their parent, their own conditions, order and page. */
-function relatedPage(dialect: SqlDialect, ctx: CompileContext, outer: Scope, scope: Scope, q: Knex.QueryBuilder, n: NestedSelect): Knex.QueryBuilder {
-  const plan = n.plan;
   for (const [local, remote] of n.relationship.on) q.whereRaw('?? = ??', [ref(scope, remote), ref(outer, local)]);
   applyCondition(q, plan.where, scope, ctx);
   const order = orderSql(dialect, scope, plan);
   if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
   if (!n.relationship.many) page(q, 1, undefined);
   else page(q, plan.limit, plan.offset);
-  return q;
+  const { sql, bindings } = q.toSQL();
+  return { sql: n.relationship.many ? json.list(sql) : `(${sql})`, bindings };
 }
 
 export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {
