@@ -2,6 +2,7 @@ import { parseYaml } from '../../src/config';
 import { buildModel } from '../../src/model';
 import { TRUE } from '../../src/planning';
 import { connectSource, type SourceAdapter } from '../../src/sources';
+import { MAX_NAMED_STATEMENTS } from '../../src/sources/postgres/connect';
 import { createPgDatabase, PG_URL, type TestDatabase } from '../support/databases';
 
 /**
@@ -66,5 +67,41 @@ describe('which statements PostgreSQL may keep a plan for', () => {
     expect(texts).toHaveLength(1);
     expect(texts[0]).toMatch(/^select .*"id".* from "items"/);
     expect(texts.some((t) => /count\(/.test(t))).toBe(false);
+  });
+
+  test('a page read keeps one generic plan: its limit is written into the statement, not bound', async () => {
+    const where = { kind: 'compare', field: 'status', op: 'eq', value: 'open' } as const;
+    for (let i = 0; i < 8; i++) {
+      const rows = await src.execute({ kind: 'select', entity: Item, fields: ['id', 'status'], where, orderBy: [{ field: 'id', direction: 'desc', nulls: 'last' }], limit: 4, offset: 1 });
+      expect(rows.map((r) => r.id)).toEqual([28, 26, 25, 23]);
+    }
+    const [plans] = await src.run({ sql: `select statement, generic_plans, custom_plans from pg_prepared_statements where from_sql = false and statement like '%"status" as "status"%'`, bindings: [] });
+    expect(String(plans.statement)).toMatch(/ limit 4 offset 1$/);
+    // PostgreSQL tries five custom plans, then keeps the generic one (with `limit $n` it stayed on custom plans).
+    expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(3);
+    expect(Number(plans.custom_plans)).toBeLessThanOrEqual(5);
+  });
+
+  test(`a connection holds at most ${MAX_NAMED_STATEMENTS} named statements, then is replaced`, async () => {
+    const pid = async () => Number((await src.run({ sql: 'select pg_backend_pid() as pid', bindings: [] }))[0].pid);
+    const named = async () => Number((await src.run({ sql: 'select count(*) as n from pg_prepared_statements where from_sql = false', bindings: [] }))[0].n);
+    const first = await pid();
+    const before = await named();
+    // Each limit is its own statement shape: new names until the connection holds the most it may.
+    let n = 0;
+    for (let limit = 1; before + n < MAX_NAMED_STATEMENTS; limit++, n++) {
+      const rows = await src.execute({ kind: 'select', entity: Item, fields: ['id'], where: TRUE, orderBy: [{ field: 'id', direction: 'asc', nulls: 'last' }], limit: 1000 + limit });
+      expect(rows).toHaveLength(30);
+    }
+    expect(await named()).toBe(MAX_NAMED_STATEMENTS);
+    expect(await pid()).toBe(first);
+    // One shape more: answered (unnamed), and the connection goes once it is back in the pool.
+    const rows = await src.execute({ kind: 'select', entity: Item, fields: ['id'], where: TRUE, orderBy: [{ field: 'id', direction: 'desc', nulls: 'last' }], limit: 2 });
+    expect(rows.map((r) => r.id)).toEqual([30, 29]);
+    expect(await pid()).not.toBe(first);
+    expect(await named()).toBe(0);
+    // The new session names statements again.
+    await src.execute({ kind: 'select', entity: Item, fields: ['id'], where: TRUE, orderBy: [{ field: 'id', direction: 'desc', nulls: 'last' }], limit: 2 });
+    expect(await named()).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { SourceConfig } from '../../config';
 import { createAdapter, guardOf, type RunStatement } from '../createAdapter';
-import { isReusable } from '../createStatementRunner';
+import { DISCARDED, isReusable } from '../createStatementRunner';
 import { wireTimestampToIso } from '../decode';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
@@ -28,6 +28,30 @@ function getTypeParser(oid: number, format?: string): (v: string) => unknown {
 function numbered(sql: string): string {
   let i = 0;
   return sql.replace(/\?/g, () => `$${++i}`);
+}
+
+/**
+ * Named statements one connection may hold. A statement is named once per query shape and
+ * connection, and PostgreSQL keeps it (its text and cached plan) as long as the session lives: a
+ * caller sending ever new shapes would otherwise grow every backend of the pool without bound. Past
+ * this many, the connection runs the new shape unnamed and is replaced when it goes back to the pool.
+ */
+export const MAX_NAMED_STATEMENTS = 500;
+
+/** The statement names each connection has prepared (pg keeps its own record, without a count). */
+const namedOn = new WeakMap<pg.Client, Set<string>>();
+
+/** Whether `conn` may prepare (or has) `statementName`; marks it for replacement when it may not. */
+function mayName(conn: pg.Client, statementName: string): boolean {
+  let names = namedOn.get(conn);
+  if (!names) namedOn.set(conn, (names = new Set()));
+  if (names.has(statementName)) return true;
+  if (names.size < MAX_NAMED_STATEMENTS) {
+    names.add(statementName);
+    return true;
+  }
+  (conn as unknown as Record<symbol, boolean>)[DISCARDED] = true;
+  return false;
 }
 
 export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
@@ -66,7 +90,7 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
       // properties on every call (cloneQueryConfig, through property descriptors: ~6-8 µs here), not
       // a query text. Submitted as a query object, it answers through its callback.
       const query = new pg.Query(text, bindings as unknown[]);
-      if (statementName) (query as unknown as { name: string }).name = statementName;
+      if (statementName && mayName(conn, statementName)) (query as unknown as { name: string }).name = statementName;
       return new Promise<Row[]>((resolve, reject) => {
         (query as unknown as { callback: (err: Error | null, res: pg.QueryResult) => void }).callback = (err, res) => (err ? reject(err) : resolve(res.rows as Row[]));
         conn.query(query);
