@@ -181,7 +181,10 @@ describe('sales (MariaDB) behind a proxy, 20 clients looping, crm (PostgreSQL) d
     const fast = await postGraphQL(url, '{ customer(id: 1) { id } orders(limit: 1) { id } }');
     const httpMs = performance.now() - t1;
     process.stdout.write(`sourceFaults: open breaker refuses a statement in ${refuseMs.toFixed(3)} ms; a request under load answered in ${httpMs.toFixed(1)} ms\n`);
-    expect(refuseMs).toBeLessThan(5);
+    // A connection attempt waits out connectTimeout (1 s) against a stopped source; the open breaker
+    // answers at once (1-2 ms here when the machine is quiet). The bound says "did not try to connect",
+    // with room for a loaded CI machine (one run took 5.8 ms); speed itself is the bench's business.
+    expect(refuseMs).toBeLessThan(250);
     expect(fast.body.data).toEqual({ customer: { id: 1 }, orders: null });
     expect(fast.body.errors?.[0].extensions?.code).toBe('SOURCE_CIRCUIT_OPEN');
     expect(fast.body.errors?.[0].path).toEqual(['orders']);
@@ -216,6 +219,9 @@ describe('sales (MariaDB) behind a proxy, 20 clients looping, crm (PostgreSQL) d
     const traffic = load(url);
     // Healthy first: at least 20 whole answers (a loaded 2-CPU machine may take a while to warm up).
     await eventually(() => traffic.samples.length, (n) => n > 20, 15_000);
+    // Statements in flight on established connections, so that some hang when the source falls silent
+    // (the SOURCE_TIMEOUT path below); on a loaded machine the 20 clients may all be between statements.
+    await eventually(() => stats(), (st) => st.running > 0, 10_000);
     const downAt = Date.now();
     proxy.blackhole();
     // Pooled connections hang until the client-side guard (statementTimeout + 2 s); new ones until connectTimeout.
