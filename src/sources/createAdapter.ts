@@ -6,7 +6,7 @@ import type { Plan } from '../planning';
 import type { BreakerOptions } from './CircuitBreaker';
 import { abortError, createStatementRunner, type Connection, type RunStatement } from './createStatementRunner';
 import { createNestedDecoder, createRowDecoder, decodeAggregate } from './decode';
-import type { CancelSignal, CompiledQuery, Row, SourceAdapter } from './SourceAdapter';
+import type { CancelSignal, CompiledQuery, Row, RunOptions, SourceAdapter } from './SourceAdapter';
 import { resultKey } from './ResultCache';
 import { SharedStatements } from './SharedStatements';
 import { compilePlan } from './sql/compile';
@@ -46,6 +46,9 @@ const MAX_PREPARED = 2000;
  * The engine-independent half of every adapter: plan → prepared statement (cached per plan
  * shape, so knex builds and compiles a shape once), bind, run, decode, classify errors.
  */
+/** RunOptions.shared as SharedStatements hears it: told only when the run answered more than this request. */
+const servedBy = (told: RunOptions['shared']) => told && ((n: number) => (n > 1 ? told(n) : undefined));
+
 export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
   /** A prepared statement, with the decoder of the related rows it reads inside its rows (SelectPlan.nested). */
@@ -124,9 +127,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
       const read = async (signal: CancelSignal | undefined) => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', signal), p.nested);
       const shareKey = shares(plan) ? resultKey(name, p.sql, bound) : undefined;
-      const told = opts?.shared;
-      const served = told && ((n: number) => (n > 1 ? told(n) : undefined));
-      const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read, served);
+      const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read, servedBy(opts?.shared));
       const cache = opts?.cache;
       const key = cache && (shareKey ?? resultKey(name, p.sql, bound));
       if (!cache || key === undefined) return statement();
