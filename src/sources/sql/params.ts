@@ -138,7 +138,13 @@ export function parameterize(plan: Plan, expandLists: boolean): Parameterized {
       parts.push(')');
       return { ...n, plan: inner };
     });
-    return { ...plan, where, partition, computed, nested };
+    // Only keys the plan has: V8 copies a spread's source fast, but a key the source lacks, added
+    // after the spread, costs 1.5-2 µs (a new hidden class each time), and plans are made per request.
+    const out: { -readonly [K in keyof SelectPlan]: SelectPlan[K] } = { ...plan, where };
+    if (partition) out.partition = partition;
+    if (computed) out.computed = computed;
+    if (nested) out.nested = nested;
+    return out;
   };
 
   if (plan.kind === 'select') {
