@@ -61,6 +61,11 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
   const views = lru<RoleSetView>(256);
   const accesses = lru<UserAccess>(5000);
   const masks = new Map<string, MaskFn>();
+  // A client sends the same token with every request, and the token verifier hands back the same User
+  // object for it: the access its last request ran with is kept on that object, so that a request
+  // with the same roles skips the two keyed caches (the view's key sorts and joins the roles, the
+  // access's key serializes the attributes).
+  const lastAccess = new WeakMap<User, { readonly roles: readonly string[]; readonly access: UserAccess }>();
   // The policy files' roles plus every grant role registered so far. Grant roles are never removed:
   // a revoked or expired grant's role simply stops being among a user's roles, while views built with
   // it may still sit in a cache.
@@ -86,11 +91,14 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
     },
     view,
     access(user, roles) {
+      const last = lastAccess.get(user);
+      if (last && sameList(last.roles, roles)) return last.access;
       const v = view(roles);
       // Conditions depend on the user's id, roles and attributes only: users alike share one.
       const key = `${v.key}\u0000${user.id ?? ''}\u0000${JSON.stringify(user.attributes)}`;
       let a = accesses.get(key);
       if (!a) accesses.set(key, (a = createUserAccess(withGrants, registry, v, user)));
+      lastAccess.set(user, { roles: [...roles], access: a });
       return a;
     },
     grantRole(grant) {
@@ -105,6 +113,12 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
       return m;
     },
   };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The role policy of one grant. */

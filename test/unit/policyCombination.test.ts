@@ -429,6 +429,20 @@ describe('the engine and the plain functions agree', () => {
     expect(Object.keys(await reads(b)).map(Number)).toEqual([1, 2, 4, 8]);
   });
 
+  test('one user object asking with other roles gets the access of those roles, not the last one kept for it', async () => {
+    // The engine keeps a user's last access on the user object (a token's requests share it).
+    const u: User = { id: 'same', roles: ['mine', 'notAPAC', 'empty'], attributes: { employeeId: 7 } };
+    const mine = engine.access(u, ['mine']);
+    expect(engine.access(u, ['mine'])).toBe(mine);
+    const notAPAC = engine.access(u, ['notAPAC']);
+    expect(notAPAC).not.toBe(mine);
+    expect(notAPAC.view.roles).toEqual(['notAPAC']);
+    expect(await reads(engine.access(u, ['empty']).entity('Customer'))).toEqual({});
+    expect(Object.keys(await reads(engine.access(u, ['mine']).entity('Customer'))).map(Number)).toEqual([1, 2, 3, 6]);
+    // Alike users still share one access, whichever object asks.
+    expect(engine.access({ ...u }, ['mine'])).toBe(engine.access(u, ['mine']));
+  });
+
   test('the truth table covers every row and field somewhere (it can fail)', async () => {
     expect(Object.keys(await reads(engine.access(user(), ['all']).entity('Customer'))).length).toBe(ROWS.length);
     expect(await reads(engine.access(user(), ['empty']).entity('Customer'))).toEqual({});
