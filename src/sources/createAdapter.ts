@@ -51,8 +51,11 @@ const servedBy = (told: RunOptions['shared']) => told && ((n: number) => (n > 1 
 
 export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
-  /** A prepared statement, with the decoder of the related rows it reads inside its rows (SelectPlan.nested). */
-  type Statement = Prepared & { name: string; nested: ((row: Row) => void) | null };
+  /**
+   * A prepared statement, with the decoder of its rows (a select's: its shape names the entity and
+   * fields) and of the related rows it reads inside them (SelectPlan.nested).
+   */
+  type Statement = Prepared & { name: string; decode: ((row: Row) => Row) | null; nested: ((row: Row) => void) | null };
   const prepared = new Map<string, Statement>();
   const decoders = new Map<string, ((row: Row) => Row) | null>();
   /** One decoder per (entity, fields, types decoded), built on first use. */
@@ -62,10 +65,9 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     if (d === undefined) decoders.set(key, (d = createRowDecoder(entity, fields, needed)));
     return d;
   };
-  const decodeResult = (plan: Plan, rows: Row[], nested: Statement['nested']): Row[] => {
+  const decodeResult = (plan: Plan, rows: Row[], { decode, nested }: Statement): Row[] => {
     switch (plan.kind) {
       case 'select': {
-        const decode = decoderFor(plan.entity, plan.fields, sql.decodedTypes);
         if (decode) for (const r of rows) decode(r);
         if (nested) for (const r of rows) nested(r);
         return rows;
@@ -102,7 +104,13 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
     let p = prepared.get(key);
     if (!p) {
       if (prepared.size >= MAX_PREPARED) prepared.clear();
-      p = { ...prepare(compilePlan(sql, template)), name: `dg_${name}_${++statements}`, nested: template.kind === 'select' ? createNestedDecoder(template.nested) : null };
+      const select = template.kind === 'select';
+      p = {
+        ...prepare(compilePlan(sql, template)),
+        name: `dg_${name}_${++statements}`,
+        decode: select ? decoderFor(template.entity, template.fields, sql.decodedTypes) : null,
+        nested: select ? createNestedDecoder(template.nested) : null,
+      };
       prepared.set(key, p);
     }
     return { p, values };
@@ -125,7 +133,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       // Rows by key or page: a named statement, parsed once per connection, whose plan PostgreSQL may
       // cache. Aggregates and counts scan what the filter leaves, and the best plan depends on the values
       // (a generic plan walked an index where a scan was 40% cheaper): unnamed, planned on every run.
-      const read = async (signal: CancelSignal | undefined) => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', signal), p.nested);
+      const read = async (signal: CancelSignal | undefined) => decodeResult(plan, await run(p.sql, bound, plan.kind === 'select' ? p.name : '', signal), p);
       const shareKey = shares(plan) ? resultKey(name, p.sql, bound) : undefined;
       const statement = shareKey === undefined ? () => read(opts?.signal) : () => sharing.run(shareKey, opts?.signal, read, servedBy(opts?.shared));
       const cache = opts?.cache;

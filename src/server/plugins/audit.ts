@@ -121,8 +121,17 @@ function buildRecord(rc: GraphQLRequestContext<RequestContext>, at: Date, durati
   };
 }
 
+/** Root fields per operation: a known document's operation node is the same object on every request. */
+const rootFieldsOf = new WeakMap<OperationDefinitionNode, readonly string[]>();
+
 /** `Query.customers`, `Mutation.approveAccessRequest`: what was asked, even when no statement ran. */
-function rootFields(op: OperationDefinitionNode): string[] {
+function rootFields(op: OperationDefinitionNode): readonly string[] {
+  let fields = rootFieldsOf.get(op);
+  if (!fields) rootFieldsOf.set(op, (fields = walkRootFields(op)));
+  return fields;
+}
+
+function walkRootFields(op: OperationDefinitionNode): string[] {
   const type = op.operation === 'query' ? 'Query' : op.operation === 'mutation' ? 'Mutation' : 'Subscription';
   const out: string[] = [];
   const walk = (sels: OperationDefinitionNode['selectionSet']['selections'], depth: number) => {
