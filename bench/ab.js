@@ -89,7 +89,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
         const dbUs = ((db['measure-end'] - db['measure-start']) * 1000) / Math.max(1, r.requests);
         const errors = r.errors + r.non2xx + (r.mismatches ?? 0);
         results[i].push({ rps: r.rps, p99: r.latency.p99, cpuUs: us, dbUs, errors });
-        log(`round ${round}, build ${i + 1} (${dists[i]}): ${r.rps.toFixed(0)} req/s, p99 ${r.latency.p99} ms, server CPU ${us.toFixed(0)} µs/req, database CPU ${dbUs.toFixed(0)} µs/req, errors ${errors}`);
+        log(`round ${round}, build ${i + 1} (${dists[i]}): ${r.rps.toFixed(0)} req/s, p50 / p90 / p99 / max ${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms, server CPU ${us.toFixed(0)} µs/req, database CPU ${dbUs.toFixed(0)} µs/req, errors ${errors}`);
       } finally {
         await server.stop();
       }
