@@ -71,7 +71,8 @@ export const decoders: Record<FieldType, Decoder | null> = {
   DateTime: (v) => {
     if (v instanceof Date) return v.toISOString();
     const s = String(v);
-    if (ISO_UTC.test(s)) return s;
+    // Only a text ending in Z can be ISO UTC already: PostgreSQL's (`+00`) and MySQL's (no zone) skip the expression.
+    if (s.charCodeAt(s.length - 1) === 90 && ISO_UTC.test(s)) return s;
     // Text without a zone (SQLite, MySQL in a UTC session) is UTC.
     const plain = plainUtcTimestamp(s);
     if (plain !== undefined) return plain;
