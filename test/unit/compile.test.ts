@@ -220,4 +220,14 @@ describe('relationships read inside their parents\' statement (SelectPlan.nested
       expect(p.bind(params.values)).toEqual(direct.bindings);
     }
   });
+
+  test('a template has the keys of its plan and no others (a key added after a copy puts V8 on its slow path, per request)', () => {
+    const plan = nestedPlan('10.5', 3);
+    const { template } = parameterize(plan, false);
+    expect(template.kind).toBe('select');
+    if (template.kind !== 'select' || plan.kind !== 'select') return;
+    expect(Object.keys(template).sort()).toEqual(Object.keys(plan).sort());
+    expect(Object.keys(template.nested![0].plan).sort()).toEqual(Object.keys(plan.nested![0].plan).sort());
+    expect('partition' in template).toBe(false);
+  });
 });
