@@ -2,7 +2,7 @@
 'use strict';
 /**
  * Latency at the same offered load: raw, PostGraphile and datagate on one shape, each sent the same
- * number of requests a second (autocannon's overallRate over the bench's 16 connections), in
+ * number of requests a second, evenly spaced (bench/openLoop.js, on up to 64 connections), in
  * alternating order per round. Prints each server's p50 / p90 / p99 / max and the rate it reached.
  *
  *   node bench/atRate.js [--shape Q2] [--rate 500] [--rounds 3] [--seconds 10] [--servers raw,postgraphile,datagate]
@@ -14,9 +14,8 @@
  * they send; this measures that, at a rate every server sustains (pick one below the slowest server's
  * req/s in bench/RESULTS.md). The bench's targets (issue 5) stay those of `npm run bench`.
  *
- * autocannon records a request's latency from when it sent it: a request held back because all 16
- * connections were busy is not counted from when it was due (coordinated omission), so near a
- * server's limit these figures flatter it; `reached` below the rate asked says that happened.
+ * Each latency counts from when its request was due, so a server that falls behind is charged for
+ * the wait it causes; past a server's limit its latencies grow without bound (pick a lower rate).
  * The bench data must be loaded (`npm run bench` once), and PostGraphile installed (the same).
  */
 const path = require('node:path');
@@ -41,6 +40,8 @@ const { values } = parseArgs({
 
 const log = (m) => process.stderr.write(`[at-rate ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const SCRIPTS = { raw: 'raw.js', postgraphile: 'postgraphile.js', datagate: 'datagate.js' };
+/** Sockets the open-loop sender may use at once: enough that requests are not held back by the client at these rates. */
+const OPEN_LOOP_SOCKETS = 64;
 
 (async () => {
   installCleanup();
@@ -84,7 +85,7 @@ const SCRIPTS = { raw: 'raw.js', postgraphile: 'postgraphile.js', datagate: 'dat
             url: server.url,
             bodies: (name === 'postgraphile' ? pglShapes : SHAPES)[values.shape].bodies,
             headers: name === 'datagate' ? { authorization: `Bearer ${erin}` } : {},
-            connections: S.CONNECTIONS,
+            connections: OPEN_LOOP_SOCKETS,
             rate,
             warmup: Math.min(5, seconds),
             duration: seconds,
@@ -92,6 +93,7 @@ const SCRIPTS = { raw: 'raw.js', postgraphile: 'postgraphile.js', datagate: 'dat
           },
           S.LOADGEN_CPU,
           (phase) => (cpu[phase] = cpuMs(server.pid)),
+          'openLoop.js',
         );
         const errors = r.errors + r.non2xx + (r.mismatches ?? 0);
         const cpuUs = ((cpu['measure-end'] - cpu['measure-start']) * 1000) / Math.max(1, r.requests);
@@ -104,7 +106,7 @@ const SCRIPTS = { raw: 'raw.js', postgraphile: 'postgraphile.js', datagate: 'dat
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   process.stdout.write(
-    `\n${values.shape} at ${rate} requests/s offered (${S.CONNECTIONS} connections), ${rounds} round(s) of ${seconds} s, medians over rounds:\n\n` +
+    `\n${values.shape} at ${rate} requests/s offered, evenly spaced (up to ${OPEN_LOOP_SOCKETS} connections; latency from when each request was due), ${rounds} round(s) of ${seconds} s, medians over rounds:\n\n` +
       '| server | reached req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU µs/req | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n',
   );
   for (const s of servers) {

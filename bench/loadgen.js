@@ -24,8 +24,6 @@ function run(label, seconds) {
     connections: job.connections,
     duration: seconds,
     pipelining: 1,
-    // A fixed offered load (bench/atRate.js); absent, every connection sends as fast as it is answered.
-    ...(job.rate ? { overallRate: job.rate } : {}),
     timeout: 30,
     verifyBody,
     requests: [

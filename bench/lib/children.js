@@ -121,10 +121,11 @@ async function startServer(name, script, { cpu, env, nodeArgs = [], timeoutMs = 
 
 /**
  * Runs the load generator pinned to `cpu`; resolves with its JSON result. `onPhase('measure-start' |
- * 'measure-end')` runs synchronously when the measured run starts and ends.
+ * 'measure-end')` runs synchronously when the measured run starts and ends. `script`: bench/loadgen.js
+ * (autocannon, closed loop) or bench/openLoop.js (a fixed rate).
  */
-async function runLoad(job, cpu, onPhase = () => {}) {
-  const child = spawnPinned(cpu, path.join(__dirname, '..', 'loadgen.js'), { args: [JSON.stringify(job)], stdout: 'pipe', ipc: true });
+async function runLoad(job, cpu, onPhase = () => {}, script = 'loadgen.js') {
+  const child = spawnPinned(cpu, path.join(__dirname, '..', script), { args: [JSON.stringify(job)], stdout: 'pipe', ipc: true });
   child.on('message', (m) => m && m.type && onPhase(m.type));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
