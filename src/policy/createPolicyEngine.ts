@@ -64,8 +64,9 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
   // A client sends the same token with every request, and the token verifier hands back the same User
   // object for it: the access its last request ran with is kept on that object, so that a request
   // with the same roles skips the two keyed caches (the view's key sorts and joins the roles, the
-  // access's key serializes the attributes).
-  const lastAccess = new WeakMap<User, { readonly roles: readonly string[]; readonly access: UserAccess }>();
+  // access's key serializes the attributes). Held weakly: the LRU above still bounds how many
+  // accesses stay alive (the verifier keeps up to 10,000 users, each could otherwise pin its own).
+  const lastAccess = new WeakMap<User, { readonly roles: readonly string[]; readonly access: WeakRef<UserAccess> }>();
   // The policy files' roles plus every grant role registered so far. Grant roles are never removed:
   // a revoked or expired grant's role simply stops being among a user's roles, while views built with
   // it may still sit in a cache.
@@ -92,13 +93,14 @@ export function createPolicyEngine(policies: PolicySet, registry: Registry, opts
     view,
     access(user, roles) {
       const last = lastAccess.get(user);
-      if (last && sameList(last.roles, roles)) return last.access;
+      const kept = last && sameList(last.roles, roles) ? last.access.deref() : undefined;
+      if (kept) return kept;
       const v = view(roles);
       // Conditions depend on the user's id, roles and attributes only: users alike share one.
       const key = `${v.key}\u0000${user.id ?? ''}\u0000${JSON.stringify(user.attributes)}`;
       let a = accesses.get(key);
       if (!a) accesses.set(key, (a = createUserAccess(withGrants, registry, v, user)));
-      lastAccess.set(user, { roles: [...roles], access: a });
+      lastAccess.set(user, { roles: [...roles], access: new WeakRef(a) });
       return a;
     },
     grantRole(grant) {
