@@ -22,8 +22,7 @@ const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 const S = require('./lib/settings');
 const { SHAPES } = require('./lib/shapes');
-const { mintTokens, pickAlice } = require('./lib/roles');
-const { openDb } = require('./lib/db');
+const { tokensForLoadedData } = require('./lib/roles');
 const { startServer, runLoad, cpuMs, databaseCpuMs, installCleanup } = require('./lib/children');
 
 const { values, positionals } = parseArgs({
@@ -49,16 +48,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
   for (const d of dists) if (!fs.existsSync(path.join(d, 'src', 'server', 'index.js'))) throw new Error(`${d} is not a compiled datagate (no src/server/index.js): build it with npx tsc -p tsconfig.build.json`);
   const shape = SHAPES[values.shape];
   if (!shape) throw new Error(`unknown shape ${values.shape}: one of ${Object.keys(SHAPES).join(', ')}`);
-  const db = openDb({ pgUrl: S.PG_URL, mysqlUrl: S.MYSQL_URL, pool: 2 });
-  let alice;
-  try {
-    alice = await pickAlice(db.pg);
-  } catch (e) {
-    throw new Error(`the bench data is not loaded (${e.message}): run npm run bench once`);
-  } finally {
-    await db.end();
-  }
-  const tokens = await mintTokens(alice);
+  const tokens = await tokensForLoadedData();
   const token = tokens[values.as];
   if (!token) throw new Error(`--as must be erin or alice`);
   const seconds = Number(values.seconds);

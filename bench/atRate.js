@@ -23,8 +23,7 @@ const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 const S = require('./lib/settings');
 const { SHAPES } = require('./lib/shapes');
-const { mintTokens, pickAlice } = require('./lib/roles');
-const { openDb } = require('./lib/db');
+const { tokensForLoadedData } = require('./lib/roles');
 const PGL = require('./lib/postgraphile');
 const { startServer, runLoad, cpuMs, installCleanup } = require('./lib/children');
 
@@ -59,16 +58,7 @@ const OPEN_LOOP_SOCKETS = 64;
   if (servers.includes('datagate') && !fs.existsSync(path.join(S.DIST, 'src', 'server', 'index.js'))) throw new Error('dist/ is missing: npm run build');
   if (servers.includes('postgraphile')) PGL.ensureInstalled();
 
-  const db = openDb({ pgUrl: S.PG_URL, mysqlUrl: S.MYSQL_URL, pool: 2 });
-  let alice;
-  try {
-    alice = await pickAlice(db.pg);
-  } catch (e) {
-    throw new Error(`the bench data is not loaded (${e.message}): run npm run bench once`);
-  } finally {
-    await db.end();
-  }
-  const { erin } = await mintTokens(alice);
+  const { erin } = await tokensForLoadedData();
   const env = { ...process.env, NODE_ENV: 'production', DATAGATE_BENCH_CRM_URL: S.PG_URL, DATAGATE_BENCH_SALES_URL: S.MYSQL_URL, BENCH_POOL_SIZE: String(S.POOL_SIZE) };
   const nodeArgsOf = (name) => (name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : []);
 

@@ -213,4 +213,23 @@ async function checkRoles({ url, shapes, names, tokens, alice, db, post }) {
   return notes;
 }
 
-module.exports = { USERS, mintTokens, pickAlice, roleShapes, checkRoles, RoleCheckError, masked };
+/**
+ * The bench's tokens on data already loaded: alice picked from the database, then both minted. For the
+ * side tools (ab.js, atRate.js); fails with what to run when the data is not there.
+ */
+async function tokensForLoadedData() {
+  const S = require('./settings');
+  const { openDb } = require('./db');
+  const db = openDb({ pgUrl: S.PG_URL, mysqlUrl: S.MYSQL_URL, pool: 2 });
+  let alice;
+  try {
+    alice = await pickAlice(db.pg);
+  } catch (e) {
+    throw new Error(`the bench data is not loaded (${e.message}): run npm run bench once`);
+  } finally {
+    await db.end();
+  }
+  return mintTokens(alice);
+}
+
+module.exports = { USERS, mintTokens, pickAlice, tokensForLoadedData, roleShapes, checkRoles, RoleCheckError, masked };
