@@ -48,7 +48,7 @@ function phase(label, seconds) {
   return new Promise((resolve) => {
     const interval = 1000 / job.rate;
     const start = performance.now();
-    const total = Math.round(seconds * job.rate);
+    const total = Math.max(1, Math.round(seconds * job.rate));
     const latencies = [];
     let sent = 0;
     let answered = 0;
