@@ -42,18 +42,18 @@ export const guardOf = (cfg: SourceConfig): AdapterParts['guard'] => ({
 /** Statements kept per source; a deployment's query shapes are few, a flood of distinct shapes just starts over. */
 const MAX_PREPARED = 2000;
 
+/** RunOptions.shared as SharedStatements hears it: told only when the run answered more than this request. */
+const servedBy = (told: RunOptions['shared']) => told && ((n: number) => (n > 1 ? told(n) : undefined));
+
 /**
  * The engine-independent half of every adapter: plan → prepared statement (cached per plan
  * shape, so knex builds and compiles a shape once), bind, run, decode, classify errors.
  */
-/** RunOptions.shared as SharedStatements hears it: told only when the run answered more than this request. */
-const servedBy = (told: RunOptions['shared']) => told && ((n: number) => (n > 1 ? told(n) : undefined));
-
 export function createAdapter(parts: AdapterParts): SourceAdapter {
   const { name, knex, sql } = parts;
   /**
-   * A prepared statement, with the decoder of its rows (a select's: its shape names the entity and
-   * fields) and of the related rows it reads inside them (SelectPlan.nested).
+   * A prepared statement, with the decoder of its rows (a select's fields, an aggregate's groups: its
+   * shape names them) and of the related rows it reads inside them (SelectPlan.nested).
    */
   type Statement = Prepared & { name: string; decode: ((row: Row) => Row) | null; nested: ((row: Row) => void) | null };
   const prepared = new Map<string, Statement>();
@@ -75,9 +75,8 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       case 'count':
         return rows.map((r) => ({ count: Number(r.count) }));
       case 'aggregate': {
-        const groupDecode = decoderFor(plan.entity, plan.groupBy);
         return rows.map((r) => {
-          groupDecode?.(r);
+          decode?.(r);
           for (const a of plan.aggregates) {
             const field = a.field ? plan.entity.fields.get(a.field) : undefined;
             r[a.alias] = decodeAggregate(a.fn, field?.type, r[a.alias], field?.scale);
@@ -108,7 +107,12 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
       p = {
         ...prepare(compilePlan(sql, template)),
         name: `dg_${name}_${++statements}`,
-        decode: select ? decoderFor(template.entity, template.fields, sql.decodedTypes) : null,
+        decode:
+          template.kind === 'select'
+            ? decoderFor(template.entity, template.fields, sql.decodedTypes)
+            : template.kind === 'aggregate'
+              ? decoderFor(template.entity, template.groupBy)
+              : null,
         nested: select ? createNestedDecoder(template.nested) : null,
       };
       prepared.set(key, p);
