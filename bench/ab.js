@@ -62,7 +62,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
       const server = await startServer('datagate', path.join(__dirname, 'servers', 'datagate.js'), {
         cpu: S.SERVER_CPU,
         nodeArgs: builds[i].nodeArgs,
-        env: { ...process.env, NODE_ENV: 'production', BENCH_DIST: dists[i], DATAGATE_BENCH_CRM_URL: S.PG_URL, DATAGATE_BENCH_SALES_URL: S.MYSQL_URL, BENCH_POOL_SIZE: String(S.POOL_SIZE) },
+        env: S.serverEnv({ BENCH_DIST: dists[i] }),
       });
       try {
         const cpu = {};

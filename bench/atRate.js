@@ -59,7 +59,7 @@ const OPEN_LOOP_SOCKETS = 64;
   if (servers.includes('postgraphile')) PGL.ensureInstalled();
 
   const { erin } = await tokensForLoadedData();
-  const env = { ...process.env, NODE_ENV: 'production', DATAGATE_BENCH_CRM_URL: S.PG_URL, DATAGATE_BENCH_SALES_URL: S.MYSQL_URL, BENCH_POOL_SIZE: String(S.POOL_SIZE) };
+  const env = S.serverEnv();
   const nodeArgsOf = (name) => (name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : []);
 
   const results = Object.fromEntries(servers.map((s) => [s, []]));

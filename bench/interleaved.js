@@ -78,7 +78,7 @@ function relStdErr(xs) {
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
 async function measureShape(shape, bodies, tokens) {
-  const env = { ...process.env, NODE_ENV: 'production', DATAGATE_BENCH_CRM_URL: S.PG_URL, DATAGATE_BENCH_SALES_URL: S.MYSQL_URL, BENCH_POOL_SIZE: String(S.POOL_SIZE) };
+  const env = S.serverEnv();
   const server = await startServer('datagate', path.join(__dirname, 'servers', 'datagate.js'), { cpu: S.SERVER_CPU, env });
   let next = 0;
   const block = async (user, seconds) => {

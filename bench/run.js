@@ -92,22 +92,12 @@ const bodiesOf = (who, shape) => ctx.shapes[WHO[who].bodies ?? WHO[who].comparis
 const pglSelected = runPgl ? selected.filter((s) => ctx.shapes.pgl[s]) : [];
 const tokenOf = (who) => (WHO[who].user ? ctx.tokens[WHO[who].user] : null);
 
-function serverEnv() {
-  return {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATAGATE_BENCH_CRM_URL: S.PG_URL,
-    DATAGATE_BENCH_SALES_URL: S.MYSQL_URL,
-    BENCH_POOL_SIZE: String(S.POOL_SIZE),
-  };
-}
-
 // PostGraphile 5.1 on Node 20: Promise.withResolvers from a polyfill, loaded before anything else.
 /** BENCH_DATAGATE_NODE_ARGS: node flags for datagate's server process only (an A/B of V8 settings). */
 const DATAGATE_NODE_ARGS = (process.env.BENCH_DATAGATE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const nodeArgsOf = (name) =>
   name === 'postgraphile' && typeof Promise.withResolvers !== 'function' ? ['--require', PGL.POLYFILL] : name === 'datagate' ? DATAGATE_NODE_ARGS : [];
-const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: serverEnv(), nodeArgs: nodeArgsOf(name), ...opts });
+const start = (name, opts = {}) => startServer(name, SCRIPTS[name], { cpu: S.SERVER_CPU, env: S.serverEnv(), nodeArgs: nodeArgsOf(name), ...opts });
 
 async function post(url, body, token) {
   const headers = { 'content-type': 'application/json', accept: 'application/json' };

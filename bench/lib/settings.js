@@ -26,6 +26,15 @@ function seconds(name, fallback) {
   return n;
 }
 
+const PG_URL = withDatabase(PG_ADMIN_URL, DB_NAME);
+const MYSQL_URL = withDatabase(MYSQL_ADMIN_URL, DB_NAME);
+const POOL_SIZE = 10;
+
+/** The environment of a bench server child (bench/servers/*.js): production mode, the bench databases, the pool size; `extra` on top. */
+function serverEnv(extra = {}) {
+  return { ...process.env, NODE_ENV: 'production', DATAGATE_BENCH_CRM_URL: PG_URL, DATAGATE_BENCH_SALES_URL: MYSQL_URL, BENCH_POOL_SIZE: String(POOL_SIZE), ...extra };
+}
+
 module.exports = {
   ROOT,
   DIST,
@@ -33,13 +42,13 @@ module.exports = {
   PG_ADMIN_URL,
   MYSQL_ADMIN_URL,
   /** The bench database on each server (the admin URL with its database replaced). */
-  PG_URL: withDatabase(PG_ADMIN_URL, DB_NAME),
-  MYSQL_URL: withDatabase(MYSQL_ADMIN_URL, DB_NAME),
+  PG_URL,
+  MYSQL_URL,
   /** Demo scale: 50 = 100,000 customers, 1,000,000 orders. */
   SCALE: Number(process.env.BENCH_SCALE ?? 50),
   /** Bumped whenever the bench's tables or loading change, so old data is reloaded. */
   DATA_VERSION: 1,
-  POOL_SIZE: 10,
+  POOL_SIZE,
   CONNECTIONS: Number(process.env.BENCH_CONNECTIONS ?? 16),
   WARMUP_S: seconds('BENCH_WARMUP', 5),
   DURATION_S: seconds('BENCH_DURATION', 10),
@@ -55,4 +64,5 @@ module.exports = {
   SERVER_NODE_ARGS: (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=64 --no-allocation-site-pretenuring').split(/\s+/).filter(Boolean),
   LOADGEN_CPU: process.env.BENCH_LOADGEN_CPU ?? '1',
   withDatabase,
+  serverEnv,
 };
