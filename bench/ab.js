@@ -7,7 +7,9 @@
  *   node bench/ab.js [--shape Q3] [--as erin] [--rounds 3] [--seconds 10] <dist> [<dist> …]
  *
  * A <dist> may carry node flags for its server after `::` (`dist::--max-semi-space-size=32`): an
- * A/B of V8 settings on one build.
+ * A/B of V8 settings on one build; and environment variables after a second `::`
+ * (`dist::::DATAGATE_BENCH_PLAN_CACHE=generic`): an A/B of bench/datagate.yaml settings read from the
+ * environment.
  *
  * Each <dist> is a compiled datagate (`dist/` of a checkout: `git worktree add /tmp/old <rev> && cd
  * /tmp/old && ln -s $PWD/node_modules && npx tsc -p tsconfig.build.json`). The bench data must be
@@ -41,8 +43,18 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
   installCleanup();
   if (!positionals.length) throw new Error('name at least one compiled datagate: node bench/ab.js <dist> [<dist> …]');
   const builds = positionals.map((p) => {
-    const [dir, flags = ''] = p.split('::');
-    return { dir: path.resolve(dir), nodeArgs: flags.split(/\s+/).filter(Boolean) };
+    const [dir, flags = '', vars = ''] = p.split('::');
+    const env = Object.fromEntries(
+      vars
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((v) => {
+          const eq = v.indexOf('=');
+          if (eq < 1) throw new Error(`${p}: environment settings after the second :: are NAME=value, found ${v}`);
+          return [v.slice(0, eq), v.slice(eq + 1)];
+        }),
+    );
+    return { dir: path.resolve(dir), nodeArgs: flags.split(/\s+/).filter(Boolean), env };
   });
   const dists = builds.map((b) => b.dir);
   for (const d of dists) if (!fs.existsSync(path.join(d, 'src', 'server', 'index.js'))) throw new Error(`${d} is not a compiled datagate (no src/server/index.js): build it with npx tsc -p tsconfig.build.json`);
@@ -62,7 +74,7 @@ const log = (m) => process.stderr.write(`[ab ${new Date().toISOString().slice(11
       const server = await startServer('datagate', path.join(__dirname, 'servers', 'datagate.js'), {
         cpu: S.SERVER_CPU,
         nodeArgs: builds[i].nodeArgs,
-        env: S.serverEnv({ BENCH_DIST: dists[i] }),
+        env: S.serverEnv({ ...builds[i].env, BENCH_DIST: dists[i] }),
       });
       try {
         const cpu = {};

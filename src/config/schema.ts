@@ -60,6 +60,15 @@ const sourceSchema = z.strictObject({
    * them too, `off` shares nothing.
    */
   shareStatements: z.enum(['off', 'aggregates', 'all']).default('aggregates'),
+  /**
+   * PostgreSQL servers only: how PostgreSQL plans the named row statements (README, Operations,
+   * PostgreSQL plans). `auto`, PostgreSQL's own default: after five runs it keeps a statement's generic
+   * plan unless a plan for the run's values looks cheaper, so a statement bound to a frequent value (a
+   * policy's `rep_id` of a large tenant) may be planned again on every run. `generic`: one plan per
+   * statement and connection, whatever the values (PostgreSQL's force_generic_plan), for row reads only:
+   * aggregates and counts are still planned for their values on every run.
+   */
+  planCacheMode: z.enum(['auto', 'generic']).default('auto'),
   owner: z.string().optional(),
   description: z.string().optional(),
 });
@@ -268,7 +277,14 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
-  sources: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'source names are lower_snake_case'), sourceSchema),
+  sources: z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*$/, 'source names are lower_snake_case'),
+    sourceSchema.superRefine((s, ctx) => {
+      if (s.planCacheMode !== 'auto' && s.dialect !== 'postgres') {
+        ctx.addIssue({ code: 'custom', path: ['planCacheMode'], message: `planCacheMode applies to PostgreSQL sources only; remove it from this ${s.dialect} source` });
+      }
+    }),
+  ),
   model: z.string().default('schema'),
   policies: z.string().default('policies'),
   demo: z.strictObject({ seed: z.boolean().default(false), scale: z.number().positive().default(1) }).prefault({}),
@@ -284,8 +300,8 @@ export const configSchema = z.strictObject({
 
 export type DatagateConfig = z.output<typeof configSchema>;
 type ParsedSource = z.output<typeof sourceSchema>;
-/** `maxQueue`, `breaker`, `nestedRows` and `shareStatements` may be left out by code that builds a source's config by hand (tests, CLI): the adapter takes the defaults. */
-type Defaulted = 'maxQueue' | 'breaker' | 'nestedRows' | 'shareStatements';
+/** `maxQueue`, `breaker`, `nestedRows`, `shareStatements` and `planCacheMode` may be left out by code that builds a source's config by hand (tests, CLI): the adapter takes the defaults. */
+type Defaulted = 'maxQueue' | 'breaker' | 'nestedRows' | 'shareStatements' | 'planCacheMode';
 export type SourceConfig = Omit<ParsedSource, Defaulted> & Partial<Pick<ParsedSource, Defaulted>>;
 /** The guards of a source whose config leaves them out: the schema's own defaults. */
 export const SOURCE_GUARD_DEFAULTS: Pick<ParsedSource, 'maxQueue' | 'breaker' | 'shareStatements'> = Object.freeze({

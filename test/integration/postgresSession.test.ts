@@ -105,3 +105,56 @@ describe('which statements PostgreSQL may keep a plan for', () => {
     expect(await named()).toBe(1);
   });
 });
+
+describe('planCacheMode: generic', () => {
+  let db: TestDatabase;
+  let src: SourceAdapter;
+  const registry = buildModel(
+    [parseYaml('m.yaml', 'Item:\n  source: s\n  table: items\n  key: id\n  fields: { id: { type: Int }, owner: { type: Int } }\n')],
+    ['s'],
+  );
+  const Item = registry.entity('Item');
+  const show = async () => String(Object.values((await src.run({ sql: 'show plan_cache_mode', bindings: [] }))[0])[0]);
+  beforeAll(async () => {
+    db = await createPgDatabase('generic');
+    // pool 1: one session, whose prepared statements and settings the tests read.
+    src = await connectSource('s', { dialect: 'postgres', url: db.url, pool: 1, statementTimeout: 5000, connectTimeout: 5000, planCacheMode: 'generic' } as Parameters<typeof connectSource>[1]);
+    // owner 1 holds 9 rows in 10: the value a custom plan would be made for, run after run.
+    await src.run({ sql: 'create table items (id int primary key, owner int not null)', bindings: [] });
+    await src.run({ sql: 'insert into items select g, case when g % 10 = 0 then g else 1 end from generate_series(1, 2000) g', bindings: [] });
+    await src.run({ sql: 'create index on items (owner, id)', bindings: [] });
+    await src.run({ sql: 'analyze items', bindings: [] });
+  });
+  afterAll(async () => {
+    await src?.close();
+    await db?.drop();
+  });
+
+  test('row reads keep one generic plan from their first run', async () => {
+    expect(await show()).toBe('force_generic_plan');
+    const where = { kind: 'compare', field: 'owner', op: 'eq', value: 1 } as const;
+    for (let i = 0; i < 6; i++) {
+      const rows = await src.execute({ kind: 'select', entity: Item, fields: ['id'], where, orderBy: [{ field: 'id', direction: 'asc', nulls: 'last' }], limit: 3 });
+      expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
+    }
+    const [plans] = await src.run({ sql: 'select generic_plans, custom_plans from pg_prepared_statements where from_sql = false', bindings: [] });
+    expect(Number(plans.custom_plans)).toBe(0);
+    expect(Number(plans.generic_plans)).toBe(6);
+  });
+
+  test('an unnamed statement with values runs under auto, and the session goes back to generic', async () => {
+    const [during] = await src.run({ sql: "select current_setting('plan_cache_mode') as mode, ?::int as n", bindings: [7] });
+    expect(during).toEqual({ mode: 'auto', n: 7 });
+    expect(await show()).toBe('force_generic_plan');
+    const [{ count }] = await src.execute({ kind: 'count', entity: Item, where: { kind: 'compare', field: 'owner', op: 'eq', value: 1 } });
+    expect(count).toBe(1800);
+    expect(await show()).toBe('force_generic_plan');
+  });
+
+  test('a statement that fails leaves the session on generic plans, and the source answers after it', async () => {
+    await expect(src.run({ sql: 'select 1 / (? - 1) as x', bindings: [1] })).rejects.toThrow();
+    expect(await show()).toBe('force_generic_plan');
+    const [row] = await src.run({ sql: "select current_setting('plan_cache_mode') as mode, ?::int as n", bindings: [2] });
+    expect(row).toEqual({ mode: 'auto', n: 2 });
+  });
+});

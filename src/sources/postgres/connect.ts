@@ -54,8 +54,35 @@ function mayName(conn: pg.Client, statementName: string): boolean {
   return false;
 }
 
+/** Submits `query` on `conn`; its rows when it answers. */
+function submit(conn: pg.Client, query: pg.Query): Promise<Row[]> {
+  return new Promise<Row[]>((resolve, reject) => {
+    (query as unknown as { callback: (err: Error | null, res: pg.QueryResult) => void }).callback = (err, res) => (err ? reject(err) : resolve(res.rows as Row[]));
+    conn.query(query);
+  });
+}
+
+/** Runs `query` with the session's plan_cache_mode at auto, then puts force_generic_plan back. */
+async function customPlanned(conn: pg.Client, query: pg.Query): Promise<Row[]> {
+  const discard = () => {
+    (conn as unknown as Record<symbol, boolean>)[DISCARDED] = true;
+  };
+  try {
+    await submit(conn, new pg.Query('set plan_cache_mode = auto'));
+  } catch (err) {
+    discard();
+    throw err;
+  }
+  try {
+    return await submit(conn, query);
+  } finally {
+    await submit(conn, new pg.Query('set plan_cache_mode = force_generic_plan')).catch(discard);
+  }
+}
+
 export async function connectPostgres(name: string, cfg: SourceConfig): Promise<SourceAdapter> {
   if (cfg.url) {
+    const generic = cfg.planCacheMode === 'generic';
     const k = knex({
       client: 'pg',
       log: knexLog(name),
@@ -68,8 +95,9 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
         // which saves planning on every request (forcing a plan per execution, tried for issue 5, halved
         // a sales rep's nested Q2 in the bench). The statements where a generic plan went wrong, grouped
         // aggregates and counts (388 ms against 242 ms for Q4, bench/RESULTS.md), run unnamed instead and
-        // are planned for their values each time (createAdapter.ts).
-        options: '-c TimeZone=UTC',
+        // are planned for their values each time (createAdapter.ts). `planCacheMode: generic` sets the
+        // session to force_generic_plan, and sets it back to auto around each unnamed statement (below).
+        options: generic ? '-c TimeZone=UTC -c plan_cache_mode=force_generic_plan' : '-c TimeZone=UTC',
         // Client-side guard if the server stops answering altogether; the server's statement_timeout comes first.
         query_timeout: cfg.statementTimeout + 2000,
         types: { getTypeParser },
@@ -90,11 +118,13 @@ export async function connectPostgres(name: string, cfg: SourceConfig): Promise<
       // properties on every call (cloneQueryConfig, through property descriptors: ~6-8 µs here), not
       // a query text. Submitted as a query object, it answers through its callback.
       const query = new pg.Query(text, bindings as unknown[]);
-      if (statementName && mayName(conn, statementName)) (query as unknown as { name: string }).name = statementName;
-      return new Promise<Row[]>((resolve, reject) => {
-        (query as unknown as { callback: (err: Error | null, res: pg.QueryResult) => void }).callback = (err, res) => (err ? reject(err) : resolve(res.rows as Row[]));
-        conn.query(query);
-      });
+      const named = statementName !== '' && mayName(conn, statementName);
+      if (named) (query as unknown as { name: string }).name = statementName;
+      if (!generic || named || bindings.length === 0) return submit(conn, query);
+      // An unnamed statement with values (an aggregate, a count) on a force_generic_plan session: planned
+      // for its values under auto, then the session goes back (two round trips more, on statements that
+      // scan). A session that cannot be set back is never lent again.
+      return customPlanned(conn, query);
     };
     return createAdapter({
       name,
