@@ -40,6 +40,18 @@ const Q5 = `query Q5 {
   }
 }`;
 
+/**
+ * Q6 (opt-in): Q2's nesting within MySQL/MariaDB alone: 20 paid orders, each with its customer's 10
+ * latest orders (SalesOrder.customerOrders, bench/schema/sales.yaml). On MariaDB datagate reads it in
+ * one statement (JSON_ARRAYAGG); with the sales source's `nestedRows: false`, a statement per level.
+ */
+const Q6 = `query Q6 {
+  salesOrders(where: {status: {eq: "paid"}}, orderBy: [{id: ASC}], limit: 20) {
+    id amount
+    customerOrders(orderBy: [{created_at: DESC}], limit: 10) { id amount status created_at }
+  }
+}`;
+
 /** Q3 cycles through these keys: 100 ids spread over the 100,000 customers (deterministic). */
 const Q3_IDS = Array.from({ length: 100 }, (_, i) => ((i * 7919 + 13) % 100_000) + 1);
 
@@ -65,6 +77,7 @@ const SQL = {
   q2: q2Folded(''),
   q3: `select id, name, email, phone, region, segment, rep_id, created_at, updated_at from customers where id = $1`,
   q4: `select status, count(*)::int as count, sum(amount)::text as amount from orders group by status order by status`,
+  q6orders: `select id, amount, customer_id from orders where status = 'paid' order by id limit 20`,
   q5orders: `select id, customer_id, amount, status, created_at from (
       select id, customer_id, amount, status, created_at,
              row_number() over (partition by customer_id order by created_at desc, id) as rn
@@ -132,6 +145,13 @@ const RAW = {
     const by = groupOrders(orders);
     return { customers: customers.map((c) => ({ id: c.id, name: c.name, region: c.region, salesOrders: by.get(c.id) ?? [] })) };
   },
+  /** Two statements on MariaDB, as Q5's orders level: the paid orders, then their customers' 10 latest orders each. */
+  async Q6(db) {
+    const [parents] = await db.mysql.query(SQL.q6orders);
+    const [orders] = await db.mysql.query(SQL.q5orders, [[...new Set(parents.map((o) => o.customer_id))]]);
+    const by = groupOrders(orders);
+    return { salesOrders: parents.map((o) => ({ id: o.id, amount: o.amount, customerOrders: by.get(o.customer_id) ?? [] })) };
+  },
 };
 
 /** name → { title, bodies (one, or one per Q3 id), needsMysql } */
@@ -143,6 +163,8 @@ const SHAPES = {
   // Opt-in (BENCH_SHAPES=Q4C): not a shared shape, datagate answers from a result PostgreSQL computed up to a minute before.
   Q4C: { title: 'Q4 marked @cached(ttl: 60): datagate answers from its result cache; raw runs the statement (no PostGraphile equivalent)', bodies: [body(Q4C, 'Q4C')], needsMysql: false, optIn: true },
   Q5: { title: 'cross-source: 20 customers (PG), each with its latest 10 salesOrders (MySQL)', bodies: [body(Q5, 'Q5')], needsMysql: true },
+  // Opt-in (BENCH_SHAPES=Q6): nesting within MariaDB, datagate's JSON_ARRAYAGG form against a statement per level.
+  Q6: { title: 'nested 1:N on MariaDB: 20 paid orders, each with its customer\'s latest 10 orders (MySQL)', bodies: [body(Q6, 'Q6')], needsMysql: true, optIn: true },
 };
 
 module.exports = { SHAPES, RAW, SQL, SCOPED_SQL, Q3_IDS, REGION, q3Bodies };

@@ -1,5 +1,8 @@
 'use strict';
-/** datagate on the bench deployment (bench/datagate.yaml), through createGateway from dist/. */
+/**
+ * datagate on the bench deployment (bench/datagate.yaml, or BENCH_CONFIG: a copy with one setting
+ * changed, its schema/ and policies/ beside it), through createGateway from dist/ (BENCH_DIST).
+ */
 const path = require('node:path');
 const { serveChild } = require('./child');
 
@@ -16,7 +19,7 @@ serveChild('datagate', async () => {
   // as their source closes: not worth a line each.
   let closing = false;
   const gateway = await createGateway({
-    configFile: path.resolve(__dirname, '..', 'datagate.yaml'),
+    configFile: process.env.BENCH_CONFIG ? path.resolve(process.env.BENCH_CONFIG) : path.resolve(__dirname, '..', 'datagate.yaml'),
     env: process.env,
     log: (r) => {
       if (!closing && r.level !== 'debug' && r.level !== 'info') process.stderr.write(`datagate: ${JSON.stringify(r)}\n`);

@@ -46,8 +46,8 @@ const sourceSchema = z.strictObject({
     .prefault({}),
   /**
    * Read a selected relationship into the same source inside its parents' statement, as JSON
-   * (graph/nesting.ts; PostgreSQL only): one statement per request instead of one per level. On by
-   * default (bench Q2); off, every level is its own statement, batched per level, as on MySQL.
+   * (graph/nesting.ts; PostgreSQL, and MariaDB from 10.5): one statement per request instead of one per
+   * level. On by default (bench Q2); off, every level is its own statement, batched per level, as on MySQL.
    */
   nestedRows: z.boolean().default(true),
   /**

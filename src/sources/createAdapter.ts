@@ -113,7 +113,7 @@ export function createAdapter(parts: AdapterParts): SourceAdapter {
             : template.kind === 'aggregate'
               ? decoderFor(template.entity, template.groupBy)
               : null,
-        nested: select ? createNestedDecoder(template.nested) : null,
+        nested: select ? createNestedDecoder(template.nested, sql.nestedRows?.list.kind) : null,
       };
       prepared.set(key, p);
     }

@@ -1,5 +1,7 @@
+import { DatagateError, ErrorCode } from '../errors';
 import type { Entity, Field, FieldType } from '../model';
 import type { NestedSelect } from '../planning';
+import type { NestedList } from './sql/SqlDialect';
 import type { Row } from './SourceAdapter';
 
 /**
@@ -140,17 +142,41 @@ export function decodeAggregate(fn: string, type: FieldType | undefined, v: unkn
  * each parent's `alias` holds JSON arrays of cells (fields, flags, nested relationships, in that order:
  * sql/compile.ts), which become rows keyed by field name, every field through its type's decoder
  * (the engine sends as text what JSON would not keep exact). Built once per statement shape; null
- * when the plan has no nested relationship.
+ * when the plan has no nested relationship. `list`: how the engine sends a to-many relationship
+ * (NestedList): a JSON array of rows, or `[count, [rows…]]`, checked to hold every row it should.
+ * JSON that arrives as text (MariaDB's) is parsed first.
  */
-export function createNestedDecoder(nested: readonly NestedSelect[] | undefined): ((row: Row) => void) | null {
+export function createNestedDecoder(nested: readonly NestedSelect[] | undefined, list: NestedList['kind'] = 'subquery'): ((row: Row) => void) | null {
   if (!nested?.length) return null;
-  const steps = nested.map((n) => [n.alias, relatedRowsDecoder(n)] as const);
+  const steps = nested.map((n) => [n, relatedRowsDecoder(n, list === 'aggregate')] as const);
   return (row) => {
-    for (const [alias, decode] of steps) row[alias] = decode(row[alias]);
+    for (const [n, decode] of steps) {
+      const v = row[n.alias];
+      row[n.alias] = decode(typeof v === 'string' ? parseCut(v, n) : v);
+    }
   };
 }
 
-function relatedRowsDecoder(n: NestedSelect): (v: unknown) => unknown {
+/** JSON text of related rows; text that does not parse was cut by the server (NestedList `aggregate`). */
+function parseCut(text: string, n: NestedSelect): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw truncated(n);
+  }
+}
+
+/** Related rows that the server cut short (NestedList `aggregate`): refused, never answered as if complete. */
+function truncated(n: NestedSelect): DatagateError {
+  const source = n.plan.entity.source;
+  return new DatagateError(
+    ErrorCode.SOURCE_QUERY_FAILED,
+    `source "${source}" cut the ${n.plan.entity.name} rows read with their parents short (more than its max_allowed_packet in one row): ask for fewer rows or fields, or set nestedRows: false on source "${source}"`,
+    { source },
+  );
+}
+
+function relatedRowsDecoder(n: NestedSelect, counted: boolean): (v: unknown) => unknown {
   const { plan } = n;
   const names: string[] = [];
   const cell: (Decoder | null)[] = [];
@@ -164,7 +190,7 @@ function relatedRowsDecoder(n: NestedSelect): (v: unknown) => unknown {
   }
   for (const inner of plan.nested ?? []) {
     names.push(inner.alias);
-    cell.push(relatedRowsDecoder(inner));
+    cell.push(relatedRowsDecoder(inner, counted));
   }
   const width = names.length;
   const toRow = (cells: unknown[]): Row => {
@@ -176,6 +202,22 @@ function relatedRowsDecoder(n: NestedSelect): (v: unknown) => unknown {
     }
     return row;
   };
-  if (n.relationship.many) return (v) => (Array.isArray(v) ? (v as unknown[][]).map(toRow) : []);
-  return (v) => (Array.isArray(v) ? toRow(v) : null);
+  if (!counted) {
+    if (!n.relationship.many) return (v) => (Array.isArray(v) ? toRow(v) : null);
+    return (v) => (Array.isArray(v) ? (v as unknown[][]).map(toRow) : []);
+  }
+  // `[count, [rows…] | null]`, never NULL itself, and no row NULL: MariaDB sends NULL for a JSON value past its packet size.
+  const many = n.relationship.many;
+  const offset = many ? (plan.offset ?? 0) : 0;
+  const limit = many ? (plan.limit ?? Infinity) : 1;
+  return (v) => {
+    if (!Array.isArray(v)) throw truncated(n);
+    const [count, rows] = v as [number, unknown[][] | null];
+    const expected = Math.min(Math.max(Number(count) - offset, 0), limit);
+    const got = Array.isArray(rows) ? rows : [];
+    if (got.length !== expected) throw truncated(n);
+    // A row past the packet size is a NULL element.
+    for (const r of got) if (!Array.isArray(r)) throw truncated(n);
+    return many ? got.map(toRow) : got.length ? toRow(got[0]) : null;
+  };
 }

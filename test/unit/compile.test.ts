@@ -198,9 +198,18 @@ describe('relationships read inside their parents\' statement (SelectPlan.nested
     });
   });
 
-  test('engines without it refuse a nested plan rather than drop its relationship', () => {
-    expect(() => compilePlan(dialects.mysql, nestedPlan('1', 1))).toThrow(/cannot read related rows inside their parents' statement/);
-    expect(() => compilePlan(dialects.sqlite, nestedPlan('1', 1))).toThrow(/cannot read related rows/);
+  test('mariadb: a correlated JSON_ARRAYAGG that orders and pages inside itself, beside its row count', () => {
+    expect(compilePlan(dialects.mysql, nestedPlan('10.5', 3))).toEqual({
+      sql:
+        'select `t0`.`id` as `id`, `t0`.`seen` as `seen`, (select json_array(count(*), json_arrayagg(json_array(`t1`.`id`, cast(`t1`.`amount` as char)) order by `t1`.`id` desc limit 3 offset 1))' +
+        ' from `sales`.`orders` as `t1` where `t1`.`customer_id` = `t0`.`id` and `t1`.`amount` > ?) as `__dg_orders`' +
+        ' from `customers` as `t0` where `t0`.`score` < ? order by `t0`.`id` asc limit 20',
+      bindings: ['10.5', 7],
+    });
+  });
+
+  test('an engine without it refuses a nested plan rather than drop its relationship', () => {
+    expect(() => compilePlan(dialects.sqlite, nestedPlan('1', 1))).toThrow(/cannot read related rows inside their parents' statement/);
   });
 
   test('one prepared shape serves every value; a nested page is part of the shape', () => {

@@ -26,6 +26,7 @@ function connectionFromUrl(url: string, cfg: SourceConfig): Knex.MySql2Connectio
 
 export async function connectMysql(name: string, cfg: SourceConfig & { url: string }): Promise<SourceAdapter> {
   const seconds = cfg.statementTimeout / 1000;
+  const dialect = mysqlDialect();
   const k = knex({
     client: 'mysql2',
     log: knexLog(name),
@@ -38,12 +39,21 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
       validate: isReusable,
       // The session in UTC (TIMESTAMP columns convert to it); server-side statement timeout:
       // MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms).
-      afterCreate(conn: { query: (sql: string, cb: (err: unknown) => void) => void }, done: (err: unknown, c: unknown) => void) {
+      afterCreate(conn: { query: (sql: string, cb: (err: unknown, rows?: unknown) => void) => void }, done: (err: unknown, c: unknown) => void) {
+        // Then which server this is (dialect.serverIs): on one that folds related rows into JSON_ARRAYAGG,
+        // the session's group_concat_max_len (1 MB by default) goes to its maximum, so only the packet size
+        // can cut an aggregate, and decode.ts notices that.
+        const server = () =>
+          conn.query('select version() as v', (vErr, rows) => {
+            if (vErr) return done(vErr, conn);
+            if (!dialect.serverIs(String((rows as { v: string }[])[0]?.v ?? ''))) return done(null, conn);
+            conn.query('SET SESSION group_concat_max_len = 4294967295', (gErr) => done(gErr, conn));
+          });
         conn.query(`SET time_zone = '+00:00'`, (tzErr) => {
           if (tzErr) return done(tzErr, conn);
           conn.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
-            if (!err) return done(null, conn);
-            conn.query(`SET SESSION max_execution_time = ${Math.round(cfg.statementTimeout)}`, (err2) => done(err2, conn));
+            if (!err) return server();
+            conn.query(`SET SESSION max_execution_time = ${Math.round(cfg.statementTimeout)}`, (err2) => (err2 ? done(err2, conn) : server()));
           });
         });
       },
@@ -56,11 +66,11 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
     new Promise<Row[]>((resolve, reject) =>
       conn.query({ sql, values: bindings, timeout }, (err: unknown, rows: Row[]) => (err ? reject(err) : resolve(rows))),
     );
-  return createAdapter({
+  const adapter = createAdapter({
     name,
     dialect: cfg.dialect,
     knex: k,
-    sql: mysqlDialect(),
+    sql: dialect,
     run,
     guard: guardOf(cfg),
     // knex's own: `KILL QUERY <threadId>` on a new connection outside the pool (a full pool cannot block it).
@@ -71,4 +81,13 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
       conn.stream?.destroy();
     },
   });
+  // One connection now, in the background and outside the adapter (no statement, no breaker count), so
+  // that the first requests already know the server (dialect.serverIs); a source that is down still
+  // lets the gateway start, and the first connection made later decides.
+  const client = k.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+  client
+    .acquireConnection()
+    .then((c) => client.releaseConnection(c))
+    .catch(() => {});
+  return adapter;
 }

@@ -70,8 +70,24 @@ export function mysqlJson(type: FieldType, value: unknown): JsonCell {
   return encodeMysql(type, value) as JsonCell;
 }
 
-export function mysqlDialect(): SqlDialect {
-  const capabilities: Capabilities = {
+/** Field types whose MariaDB values JSON carries exactly (INT, text, TINYINT(1) as 0/1); the rest go as their text. */
+const NATIVE_JSON: ReadonlySet<FieldType> = new Set(['Int', 'String', 'Boolean']);
+
+/**
+ * Whether a server (its `version()`) reads related rows inside their parents' statement: MariaDB
+ * 10.5 and later, whose JSON_ARRAYAGG orders and pages (`ORDER BY … LIMIT n OFFSET m`). MySQL's
+ * JSON_ARRAYAGG does neither (8.x), so MySQL keeps a statement per level.
+ */
+export function foldsRelatedRows(version: string): boolean {
+  const m = /^(?:5\.5\.5-)?(\d+)\.(\d+)\.\d+-MariaDB/i.exec(version);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 10 || (major === 10 && minor >= 5);
+}
+
+/** The MySQL/MariaDB dialect; `serverIs(version())` of a connection decides whether it folds related rows (foldsRelatedRows). */
+export function mysqlDialect(): SqlDialect & { serverIs(version: string): boolean } {
+  const capabilities: { -readonly [K in keyof Capabilities]: Capabilities[K] } = {
     engine: 'mysql',
     embedded: false,
     statementTimeout: true,
@@ -82,6 +98,23 @@ export function mysqlDialect(): SqlDialect {
   };
   return {
     capabilities,
+    // Every new connection reports its server: a source moved to a server without the aggregate stops folding.
+    serverIs(version) {
+      const folds = foldsRelatedRows(version);
+      capabilities.nestedRows = folds ? { maxCells: 100 } : false;
+      return folds;
+    },
+    // Related rows as arrays of cells, a to-many relationship as one ordered, paged JSON_ARRAYAGG beside
+    // its row count (NestedList 'aggregate'); used only once a connection has shown a MariaDB that has it.
+    nestedRows: {
+      row: (cells) => `json_array(${cells.join(', ')})`,
+      list: {
+        kind: 'aggregate',
+        aggregate: (row, order, limit, offset) =>
+          `json_array(count(*), json_arrayagg(${row}${order ? ` order by ${order}` : ''}${limit !== undefined ? ` limit ${limit}` : ''}${offset ? `${limit === undefined ? ' limit 18446744073709551615' : ''} offset ${offset}` : ''}))`,
+      },
+      cell: (type) => (NATIVE_JSON.has(type) ? '??' : 'cast(?? as char)'),
+    },
     builder: knex({ client: 'mysql2' }),
     // mysql2 binds Date in the connection's time zone (UTC). ISO text (a cursor's exact DateTime)
     // becomes MySQL's own `YYYY-MM-DD HH:MM:SS.ffffff`, which it compares with full precision.

@@ -30,7 +30,7 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     // go as their text, which is what pg's top-level parsers see (decode.ts decodes it the same way).
     nestedRows: {
       row: (cells) => `json_build_array(${cells.join(', ')})`,
-      list: (subquery) => `array_to_json(array(${subquery}))`,
+      list: { kind: 'subquery', wrap: (subquery) => `array_to_json(array(${subquery}))` },
       cell: (type) => (NATIVE_JSON.has(type) ? '??' : '??::text'),
     },
     // PostgreSQL sorts NULL as the largest value.

@@ -33,8 +33,8 @@ export interface SqlDialect {
 export interface NestedRowsSql {
   /** One row's cells (SQL expressions) as a JSON array. */
   row(cells: readonly string[]): string;
-  /** A subquery selecting one `row()` per related row, in order → one JSON array (empty when none). */
-  list(subquery: string): string;
+  /** How a to-many relationship's rows, in order and paged, become one JSON value. */
+  readonly list: NestedList;
   /**
    * A field's column (one `??`) as a cell whose JSON keeps its value exactly as the driver would
    * have returned it at the top level, once decode.ts's decoders have run: text where JSON would
@@ -42,3 +42,18 @@ export interface NestedRowsSql {
    */
   cell(type: FieldType): string;
 }
+
+/**
+ * - `subquery` (PostgreSQL): the related rows' own ordered, paged subquery, one `row()` per row,
+ *   wrapped into a JSON array (empty when none).
+ * - `aggregate` (MariaDB, which has no LATERAL and cannot reach the parent from a derived table):
+ *   one aggregate over the related rows that orders and pages inside itself
+ *   (`JSON_ARRAYAGG(row ORDER BY … LIMIT n OFFSET m)`), beside the number of rows it had to page
+ *   (`count(*)`): `[count, [rows…]]`, for a to-one relationship as well (`LIMIT 1`). The server may
+ *   cut an aggregate's text at its packet size, or send NULL for a JSON value past it, with a warning
+ *   only; decode.ts fails the statement on a NULL and on an array short of the rows the count and
+ *   the page call for.
+ */
+export type NestedList =
+  | { readonly kind: 'subquery'; wrap(subquery: string): string }
+  | { readonly kind: 'aggregate'; aggregate(row: string, order: string, limit: number | undefined, offset: number | undefined): string };

@@ -154,15 +154,26 @@ function nestedRows(dialect: SqlDialect, ctx: CompileContext, outer: Scope, n: N
     cells.push(sub.sql);
     cellBindings.push(...sub.bindings);
   }
-  q.select(b.raw(json.row(cells), cellBindings as never));
+  const order = orderSql(dialect, scope, plan);
+  // A to-one relationship too: a related row the server could not send would otherwise read as none.
+  const aggregate = json.list.kind === 'aggregate' ? json.list : undefined;
+  if (aggregate) {
+    // Order and page inside the aggregate: the select list's bindings are the row's, then the order's identifiers.
+    const many = n.relationship.many;
+    const limit = !many ? 1 : plan.limit === undefined ? undefined : literalCount(plan.limit);
+    const offset = many && plan.offset ? literalCount(plan.offset) : undefined;
+    q.select(b.raw(aggregate.aggregate(json.row(cells), order.sql, limit, offset), [...cellBindings, ...order.bindings] as never));
+  } else q.select(b.raw(json.row(cells), cellBindings as never));
   for (const [local, remote] of n.relationship.on) q.whereRaw('?? = ??', [ref(scope, remote), ref(outer, local)]);
   applyCondition(q, plan.where, scope, ctx);
-  const order = orderSql(dialect, scope, plan);
-  if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
-  if (!n.relationship.many) page(q, 1, undefined);
-  else page(q, plan.limit, plan.offset);
+  if (!aggregate) {
+    if (order.sql) q.orderByRaw(order.sql, order.bindings as never);
+    if (!n.relationship.many) page(q, 1, undefined);
+    else page(q, plan.limit, plan.offset);
+  }
   const { sql, bindings } = q.toSQL();
-  return { sql: n.relationship.many ? json.list(sql) : `(${sql})`, bindings };
+  const list = json.list;
+  return { sql: n.relationship.many && list.kind === 'subquery' ? list.wrap(sql) : `(${sql})`, bindings };
 }
 
 export function compileCount(dialect: SqlDialect, plan: CountPlan): CompiledQuery {
