@@ -24,6 +24,9 @@ function connectionFromUrl(url: string, cfg: SourceConfig): Knex.MySql2Connectio
   } as unknown as Knex.MySql2ConnectionConfig;
 }
 
+/** How long connecting a source waits for its first connection to show the server (then goes on without). */
+const FIRST_CONNECTION_WAIT_MS = 2000;
+
 export async function connectMysql(name: string, cfg: SourceConfig & { url: string }): Promise<SourceAdapter> {
   const seconds = cfg.statementTimeout / 1000;
   const dialect = mysqlDialect();
@@ -81,13 +84,16 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
       conn.stream?.destroy();
     },
   });
-  // One connection now, in the background and outside the adapter (no statement, no breaker count), so
-  // that the first requests already know the server (dialect.serverIs); a source that is down still
-  // lets the gateway start, and the first connection made later decides.
+  // One connection now, outside the adapter (no statement, no breaker count), so that the first
+  // requests already know the server (dialect.serverIs). Waited for up to 2 s (at most connectTimeout):
+  // a source that is down still lets the gateway start, and the first connection made later decides.
   const client = k.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
-  client
+  const first = client
     .acquireConnection()
     .then((c) => client.releaseConnection(c))
     .catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([first, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(cfg.connectTimeout, FIRST_CONNECTION_WAIT_MS))))]);
+  clearTimeout(timer);
   return adapter;
 }
