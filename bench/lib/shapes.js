@@ -42,8 +42,8 @@ const Q5 = `query Q5 {
 
 /**
  * Q6 (opt-in): Q2's nesting within MySQL/MariaDB alone: 20 paid orders, each with its customer's 10
- * latest orders (SalesOrder.customerOrders, bench/schema/sales.yaml). On MariaDB datagate reads it in
- * one statement (JSON_ARRAYAGG); with the sales source's `nestedRows: false`, a statement per level.
+ * latest orders (SalesOrder.customerOrders, bench/schema/sales.yaml). datagate sends a statement per
+ * level, MariaDB's default; with the sales source's `nestedRows: true`, one statement (JSON_ARRAYAGG).
  */
 const Q6 = `query Q6 {
   salesOrders(where: {status: {eq: "paid"}}, orderBy: [{id: ASC}], limit: 20) {
@@ -163,7 +163,7 @@ const SHAPES = {
   // Opt-in (BENCH_SHAPES=Q4C): not a shared shape, datagate answers from a result PostgreSQL computed up to a minute before.
   Q4C: { title: 'Q4 marked @cached(ttl: 60): datagate answers from its result cache; raw runs the statement (no PostGraphile equivalent)', bodies: [body(Q4C, 'Q4C')], needsMysql: false, optIn: true },
   Q5: { title: 'cross-source: 20 customers (PG), each with its latest 10 salesOrders (MySQL)', bodies: [body(Q5, 'Q5')], needsMysql: true },
-  // Opt-in (BENCH_SHAPES=Q6): nesting within MariaDB, datagate's JSON_ARRAYAGG form against a statement per level.
+  // Opt-in (BENCH_SHAPES=Q6): nesting within MariaDB (bench/README.md, "One statement or two", MariaDB).
   Q6: { title: 'nested 1:N on MariaDB: 20 paid orders, each with its customer\'s latest 10 orders (MySQL)', bodies: [body(Q6, 'Q6')], needsMysql: true, optIn: true },
 };
 

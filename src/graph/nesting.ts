@@ -37,7 +37,7 @@ type Info = Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>;
 export function nestedSelects(ctx: RequestContext, entity: Entity, type: GraphQLOutputType, sel: Selection, info: Info, read: ReadUnder): NestedSelect[] | undefined {
   const caps = ctx.runtime.sources.get(entity.source)?.capabilities.nestedRows;
   const object = getNamedType(type);
-  if (!caps || ctx.runtime.sourceConfigs[entity.source]?.nestedRows === false || !isObjectType(object)) return undefined;
+  if (!caps || !(ctx.runtime.sourceConfigs[entity.source]?.nestedRows ?? caps.byDefault) || !isObjectType(object)) return undefined;
   let out: NestedSelect[] | undefined;
   for (const [name, nodes] of sel) {
     const rel = entity.relationships.get(name);

@@ -302,10 +302,9 @@ describe.each(ENGINES)('on %s', (engine) => {
         for (const [k, fn] of listeners) k.removeListener('query', fn);
       }
       // crm: customers, rep (level 2). sales: orders (2), lines (3), product (4); orders→customer goes back to crm (3).
-      // On PostgreSQL and MariaDB a relationship within one source is read by its parents' statement
-      // (graph/nesting.ts): customers with their reps, orders with their lines and the lines' products.
-      // A MySQL server would not (mysql/dialect.ts foldsRelatedRows), nor SQLite.
-      const folds = engine === 'postgres' || engine === 'pglite' || (engine === 'mysql' && gw.runtime.sources.get('sales')!.capabilities.nestedRows !== false);
+      // On PostgreSQL a relationship within one source is read by its parents' statement (graph/nesting.ts):
+      // customers with their reps, orders with their lines and the lines' products.
+      const folds = engine === 'postgres' || engine === 'pglite';
       expect(Object.fromEntries(counts)).toEqual(folds ? { crm: 2, sales: 1 } : { crm: 3, sales: 3 });
     });
   });

@@ -26,7 +26,9 @@ describe('datagate.yaml', () => {
   test('a valid file loads with defaults and env substitution', () => {
     const f = tmpFile('datagate.yaml', 'sources:\n  crm: { dialect: postgres, url: "${CRM_URL:-}", statementTimeout: 2s }\n  b: { dialect: mysql, url: "${B_URL}" }\n');
     const { config } = loadConfig(f, { B_URL: 'mysql://root@h/db' });
-    expect(config.sources.crm).toMatchObject({ dialect: 'postgres', url: '', statementTimeout: 2000, pool: 10, connectTimeout: 5000, nestedRows: true, shareStatements: 'aggregates', planCacheMode: 'auto' });
+    expect(config.sources.crm).toMatchObject({ dialect: 'postgres', url: '', statementTimeout: 2000, pool: 10, connectTimeout: 5000, shareStatements: 'aggregates', planCacheMode: 'auto' });
+    // Left out: each engine's own default (PostgreSQL reads relationships in their parents' statement, MariaDB does not).
+    expect(config.sources.crm.nestedRows).toBeUndefined();
     expect(config.sources.b.url).toBe('mysql://root@h/db');
     expect(config.server.port).toBe(4000);
     expect(config.limits).toEqual({
@@ -50,7 +52,7 @@ describe('datagate.yaml', () => {
   test('every problem is listed at once, each with file, line, path, expected and found', () => {
     const f = tmpFile(
       'datagate.yaml',
-      ['server: { port: "eighty" }', 'sources:', '  crm:', '    dialect: oracle', '    pool: 0', '    statementTimeout: soon', '    colour: blue', '  Bad-Name: { dialect: sqlite }', '  y: { dialect: postgres, shareStatements: sometimes }', '  x: { dialect: mysql, url: "${NOT_SET}" }', '  z: { dialect: mysql, planCacheMode: generic }', 'extra: 1', ''].join('\n'),
+      ['server: { port: "eighty" }', 'sources:', '  crm:', '    dialect: oracle', '    pool: 0', '    statementTimeout: soon', '    colour: blue', '  Bad-Name: { dialect: sqlite }', '  y: { dialect: postgres, shareStatements: sometimes }', '  x: { dialect: mysql, url: "${NOT_SET}" }', '  z: { dialect: mysql, planCacheMode: generic }', '  w: { dialect: sqlite, nestedRows: true }', 'extra: 1', ''].join('\n'),
     );
     const problems = problemsOf(() => loadConfig(f, {}));
     expect(problems).toEqual(
@@ -63,7 +65,8 @@ describe('datagate.yaml', () => {
         expect.stringMatching(/^datagate\.yaml:8 sources\.Bad-Name: invalid name "Bad-Name": source names are lower_snake_case/),
         expect.stringMatching(/^datagate\.yaml:9 sources\.y\.shareStatements: expected one of "off"\|"aggregates"\|"all", found "sometimes"/),
         expect.stringMatching(/^datagate\.yaml:10 sources\.x\.url: environment variable NOT_SET is not set/),
-        expect.stringMatching(/^datagate\.yaml:12 : unknown key "extra"/),
+        expect.stringMatching(/^datagate\.yaml:13 : unknown key "extra"/),
+        expect.stringMatching(/^datagate\.yaml:12 sources\.w\.nestedRows: SQLite sources read each level in a statement of its own/),
         expect.stringMatching(/^datagate\.yaml:11 sources\.z\.planCacheMode: planCacheMode applies to PostgreSQL sources only; remove it from this mysql source/),
       ]),
     );

@@ -101,7 +101,9 @@ export function mysqlDialect(): SqlDialect & { serverIs(version: string): boolea
     // Every new connection reports its server: a source moved to a server without the aggregate stops folding.
     serverIs(version) {
       const folds = foldsRelatedRows(version);
-      capabilities.nestedRows = folds ? { maxCells: 100 } : false;
+      // Opt-in (`nestedRows: true`): on the bench's Q6 MariaDB spent more CPU on the aggregate than on a
+      // statement per level (bench/README.md, "One statement or two", MariaDB).
+      capabilities.nestedRows = folds ? { maxCells: 100, byDefault: false } : false;
       return folds;
     },
     // Related rows as arrays of cells, a to-many relationship as one ordered, paged JSON_ARRAYAGG beside

@@ -17,7 +17,7 @@ export function postgresDialect(embedded: boolean): SqlDialect {
     windowFunctions: true,
     maxBindParams: 65535,
     arrayParams: true,
-    nestedRows: { maxCells: 100 },
+    nestedRows: { maxCells: 100, byDefault: true },
   };
   return {
     capabilities,
