@@ -72,6 +72,33 @@ describe('datagate.yaml', () => {
     );
   });
 
+  test('a setting that is one ${VAR} reads the variable as the number or boolean it wants; text stays text', () => {
+    const f = tmpFile(
+      'datagate.yaml',
+      [
+        'sources:',
+        '  crm: { dialect: postgres, url: "${CRM_URL}", pool: "${POOL}", nestedRows: "${NESTED:-false}", maxQueue: "${QUEUE:-250}" }',
+        'server: { port: "${PORT}", cursorSecret: "${SECRET}" }',
+        '',
+      ].join('\n'),
+    );
+    const { config } = loadConfig(f, { CRM_URL: 'postgres://h/db', POOL: '7', PORT: ' 8080 ', SECRET: '1234567890123456789012345678901234567890' });
+    expect(config.sources.crm).toMatchObject({ url: 'postgres://h/db', pool: 7, nestedRows: false, maxQueue: 250 });
+    expect(config.server.port).toBe(8080);
+    // A text setting keeps the digits as text.
+    expect(config.server.cursorSecret).toBe('1234567890123456789012345678901234567890');
+    // Text that is no number or boolean is refused, naming the variable; so is a reference inside longer text.
+    const bad = tmpFile('datagate.yaml', ['sources:', '  crm: { dialect: postgres, pool: "${POOL}", nestedRows: "${NESTED}" }', 'server: { port: "80${PORT}" }', ''].join('\n'));
+    const problems = problemsOf(() => loadConfig(bad, { POOL: 'ten', NESTED: 'yes', PORT: '80' }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^datagate\.yaml:2 sources\.crm\.pool: expected number, found string, from environment variable POOL$/),
+        expect.stringMatching(/^datagate\.yaml:2 sources\.crm\.nestedRows: expected boolean, found string, from environment variable NESTED$/),
+        expect.stringMatching(/^datagate\.yaml:3 server\.port: expected number, found string$/),
+      ]),
+    );
+  });
+
   test('broken YAML and a missing file are reported, not thrown as stacks', () => {
     expect(problemsOf(() => loadConfig(tmpFile('datagate.yaml', 'sources: { crm: [ }\n'), {}))[0]).toMatch(/YAML syntax error/);
     expect(problemsOf(() => loadConfig('/nonexistent/datagate.yaml', {}))[0]).toMatch(/file not found/);
