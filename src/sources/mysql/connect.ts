@@ -30,9 +30,11 @@ const FIRST_CONNECTION_WAIT_MS = 2000;
 export async function connectMysql(name: string, cfg: SourceConfig & { url: string }): Promise<SourceAdapter> {
   const seconds = cfg.statementTimeout / 1000;
   const dialect = mysqlDialect();
+  const log = knexLog(name) as { warn(message: string): void };
+  let warned = false;
   const k = knex({
     client: 'mysql2',
-    log: knexLog(name),
+    log,
     connection: connectionFromUrl(cfg.url, cfg),
     pool: {
       min: 0,
@@ -49,7 +51,14 @@ export async function connectMysql(name: string, cfg: SourceConfig & { url: stri
         const server = () =>
           conn.query('select version() as v', (vErr, rows) => {
             if (vErr) return done(vErr, conn);
-            if (!dialect.serverIs(String((rows as { v: string }[])[0]?.v ?? ''))) return done(null, conn);
+            const version = String((rows as { v: string }[])[0]?.v ?? '');
+            if (!dialect.serverIs(version)) {
+              if (cfg.nestedRows === true && !warned) {
+                warned = true;
+                log.warn(`nestedRows: true has no effect on this server (${version}): its JSON_ARRAYAGG neither orders nor pages (MariaDB 10.5 or later does), so each level is a statement of its own`);
+              }
+              return done(null, conn);
+            }
             conn.query('SET SESSION group_concat_max_len = 4294967295', (gErr) => done(gErr, conn));
           });
         conn.query(`SET time_zone = '+00:00'`, (tzErr) => {
