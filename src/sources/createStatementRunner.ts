@@ -45,6 +45,10 @@ interface PoolClient {
 /** Marks a connection the pool must not lend again (see `discard`); the pool's `validate` reads it. */
 export const DISCARDED = Symbol('datagate.discarded');
 export const isReusable = (conn: Connection): boolean => !conn?.[DISCARDED];
+/** Marks a connection as never to be lent again (a driver's own connection object, whatever its type). */
+export const markDiscarded = (conn: object): void => {
+  (conn as Connection)[DISCARDED] = true;
+};
 
 /** What a statement's error says about its source, for the breaker: only a source that did not answer counts. */
 function outcomeOf(e: DatagateError): Outcome {
@@ -82,7 +86,7 @@ export function createStatementRunner(o: StatementRunnerOptions): StatementRunne
 
   const release = (conn: Connection, discard: boolean) => {
     if (discard && o.discard) {
-      conn[DISCARDED] = true;
+      markDiscarded(conn);
       try {
         o.discard(conn);
       } catch {

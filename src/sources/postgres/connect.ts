@@ -2,7 +2,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { SourceConfig } from '../../config';
 import { createAdapter, guardOf, type RunStatement } from '../createAdapter';
-import { DISCARDED, isReusable } from '../createStatementRunner';
+import { isReusable, markDiscarded } from '../createStatementRunner';
 import { wireTimestampToIso } from '../decode';
 import { knexLog } from '../knexLog';
 import type { Row, SourceAdapter } from '../SourceAdapter';
@@ -50,7 +50,7 @@ function mayName(conn: pg.Client, statementName: string): boolean {
     names.add(statementName);
     return true;
   }
-  (conn as unknown as Record<symbol, boolean>)[DISCARDED] = true;
+  markDiscarded(conn);
   return false;
 }
 
@@ -64,9 +64,7 @@ function submit(conn: pg.Client, query: pg.Query): Promise<Row[]> {
 
 /** Runs `query` with the session's plan_cache_mode at auto, then puts force_generic_plan back. */
 async function customPlanned(conn: pg.Client, query: pg.Query): Promise<Row[]> {
-  const discard = () => {
-    (conn as unknown as Record<symbol, boolean>)[DISCARDED] = true;
-  };
+  const discard = () => markDiscarded(conn);
   try {
     await submit(conn, new pg.Query('set plan_cache_mode = auto'));
   } catch (err) {
