@@ -112,8 +112,14 @@ export function mysqlDialect(): SqlDialect & { serverIs(version: string): boolea
       row: (cells) => `json_array(${cells.join(', ')})`,
       list: {
         kind: 'aggregate',
-        aggregate: (row, order, limit, offset) =>
-          `json_array(count(*), json_arrayagg(${row}${order ? ` order by ${order}` : ''}${limit !== undefined ? ` limit ${limit}` : ''}${offset ? `${limit === undefined ? ' limit 18446744073709551615' : ''} offset ${offset}` : ''}))`,
+        aggregate: (row, order, limit, offset) => {
+          let inside = row;
+          if (order) inside += ` order by ${order}`;
+          // An offset needs a limit before it: MariaDB's largest when there is none.
+          if (limit !== undefined || offset) inside += ` limit ${limit ?? '18446744073709551615'}`;
+          if (offset) inside += ` offset ${offset}`;
+          return `json_array(count(*), json_arrayagg(${inside}))`;
+        },
       },
       cell: (type) => (NATIVE_JSON.has(type) ? '??' : 'cast(?? as char)'),
     },
