@@ -258,6 +258,18 @@ describe.each(['postgres', 'mysql'] as const)('limits on %s', (engine) => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  test('a fragment bomb (each fragment spreading the next twice: 2^30 selections in 40 lines) is refused, and the server answers the next request', async () => {
+    const levels = 30;
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on Customer { ${i + 1 < levels ? `...F${i + 1} ...F${i + 1}` : 'id name'} }`);
+    const bomb = await postGraphQL(url, `{ customers(limit: 1) { ...F0 } } ${fragments.join(' ')}`);
+    expect(bomb.status).toBe(400);
+    expect(codes(bomb.body)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    // Apollo's recursive-selection cap (maxRecursiveSelections), counted with fragments expanded.
+    expect(messages(bomb.body)).toBe('Anonymous operation recursively requests too many selections.');
+    const after = await postGraphQL(url, '{ customers(limit: 1) { id } }');
+    expect(after.body.errors).toBeUndefined();
+  });
+
   test('batching: a JSON array of operations is refused with a clear message', async () => {
     const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]) });
     const body = await r.json();
