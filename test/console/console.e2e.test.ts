@@ -471,6 +471,8 @@ test('every control on every page has an accessible name; headers have scope; ba
   await expect(erin.getByRole('columnheader', { name: /^amount/ }).getAttribute('aria-sort')).resolves.toBe('ascending');
   await erin.getByRole('link', { name: 'Playground' }).click();
   await erin.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+  // GraphiQL's editors load after the page: check once the query and variables editors exist.
+  for (const editor of ['.graphiql-query-editor', '.graphiql-editor-tool']) await erin.locator(`${editor} textarea`).first().waitFor({ state: 'attached', timeout: 30_000 });
   await check(erin, 'playground');
 
   const dave = await c.signIn('dave');

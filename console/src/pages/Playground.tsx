@@ -19,12 +19,26 @@ const START = `# Your own schema: only the entities and fields your roles may re
 /** GraphiQL with the caller's token: bundled with the console, no CDN. */
 export default function Playground() {
   const root = useRef<HTMLDivElement>(null);
-  // GraphiQL 4's result pane is a CodeMirror editor whose (read-only, focusable) textarea has no
-  // name: a screen reader would announce an unnamed edit field. Named here, whenever GraphiQL (re)creates it.
+  // GraphiQL 4's editors (query, variables, headers, result) are CodeMirror editors, loaded after the
+  // page, whose focusable textareas have no name: a screen reader would announce unnamed edit fields.
+  // Named here, whenever GraphiQL (re)creates one, after the editor it belongs to.
   useEffect(() => {
     const el = root.current;
     if (!el) return;
-    const name = () => el.querySelectorAll('.result-window textarea:not([aria-label])').forEach((t) => t.setAttribute('aria-label', 'Result of the query (read only)'));
+    const labelOf = (t: Element): string | undefined => {
+      if (t.closest('.result-window')) return 'Result of the query (read only)';
+      if (t.closest('.graphiql-query-editor')) return 'Query editor';
+      const tool = t.closest('.graphiql-editor-tool');
+      if (!tool) return undefined;
+      // The variables editor comes first in GraphiQL's editor tools, the headers editor second.
+      const editors = Array.from(tool.querySelectorAll(':scope > .graphiql-editor'));
+      return editors.indexOf(t.closest('.graphiql-editor')!) === 1 ? 'Request headers (JSON)' : 'Query variables (JSON)';
+    };
+    const name = () =>
+      el.querySelectorAll('textarea:not([aria-label])').forEach((t) => {
+        const label = labelOf(t);
+        if (label) t.setAttribute('aria-label', label);
+      });
     name();
     const observer = new MutationObserver(name);
     observer.observe(el, { childList: true, subtree: true });
